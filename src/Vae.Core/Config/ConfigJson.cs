@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Vae.Core.Config;
+
+/// <summary>
+/// JSON for configs: camelCase keys, enums as strings, and unknown keys rejected (a typo is an error,
+/// not a silently ignored setting). Deserialised configs are validated.
+/// </summary>
+public static class ConfigJson
+{
+    /// <summary>The serializer options used for every config and results file.</summary>
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Serialises a value with <see cref="Options"/>.</summary>
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    /// <summary>Parses a model config; throws <see cref="ArgumentException"/> on unknown keys, bad values or invalid ranges.</summary>
+    public static ModelConfig ParseModel(string json) => ConfigValidator.Validate(Parse<ModelConfig>(json));
+
+    /// <summary>Parses a training config; throws <see cref="ArgumentException"/> on unknown keys, bad values or invalid ranges.</summary>
+    public static TrainingConfig ParseTraining(string json) => ConfigValidator.Validate(Parse<TrainingConfig>(json));
+
+    /// <summary>Parses any record with <see cref="Options"/>, turning JSON errors into <see cref="ArgumentException"/>.</summary>
+    public static T Parse<T>(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Options) ?? throw new ArgumentException($"{typeof(T).Name}: JSON is null");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"{typeof(T).Name}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+namespace Vae.Core.Config;
+
+/// <summary>Encoder/decoder family.</summary>
+public enum Architecture
+{
+    /// <summary>Strided convolutions + one hidden layer, mirrored by transposed convolutions (the seed's design).</summary>
+    Conv,
+    /// <summary>One tanh hidden layer in encoder and decoder (Kingma and Welling 2013, App. C).</summary>
+    Mlp,
+}
+
+/// <summary>Observation model p(x | z).</summary>
+public enum Likelihood
+{
+    /// <summary>Independent Bernoulli per pixel on intensities in [0, 1]; the decoder returns logits.</summary>
+    Bernoulli,
+    /// <summary>Independent Gaussian per pixel with fixed standard deviation; the decoder returns the mean.</summary>
+    Gaussian,
+    /// <summary>Independent Gaussian per pixel with a learned log-variance per pixel.</summary>
+    GaussianLearnedVariance,
+}
+
+/// <summary>
+/// The model: input shape C×H×W, latent size, architecture and likelihood. Immutable; build
+/// variants with <c>with</c> and check them with <see cref="ConfigValidator.Validate(ModelConfig)"/>.
+/// Defaults are the convolutional MNIST model with a 2-D latent.
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>Input channels (1 for MNIST, 3 for SVHN).</summary>
+    public int Channels { get; init; } = 1;
+
+    /// <summary>Input height in pixels.</summary>
+    public int Height { get; init; } = 28;
+
+    /// <summary>Input width in pixels.</summary>
+    public int Width { get; init; } = 28;
+
+    /// <summary>Latent dimension D.</summary>
+    public int LatentDim { get; init; } = 2;
+
+    /// <summary>Encoder/decoder family.</summary>
+    public Architecture Architecture { get; init; } = Architecture.Conv;
+
+    /// <summary>Output channels of each stride-2 convolution (Conv only); each halves H and W.</summary>
+    public IReadOnlyList<int> ConvChannels { get; init; } = [32, 64];
+
+    /// <summary>Units of the fully connected hidden layer (512 for the MNIST Conv model, 500 for the paper's MLP).</summary>
+    public int HiddenDim { get; init; } = 512;
+
+    /// <summary>Observation model.</summary>
+    public Likelihood Likelihood { get; init; } = Likelihood.Bernoulli;
+
+    /// <summary>Standard deviation of the fixed-variance Gaussian likelihood.</summary>
+    public double GaussianStd { get; init; } = 0.1;
+
+    /// <summary>
+    /// Standard deviation of the N(0, σ²) weight initialisation of the MLP (0.01 in the paper, App. C);
+    /// the Conv model uses PyTorch's default U(±1/√fan_in).
+    /// </summary>
+    public double MlpInitStd { get; init; } = 0.01;
+
+    /// <summary>The paper's MNIST model (Kingma and Welling 2013, §5, App. C): 500 tanh hidden units, Bernoulli decoder.</summary>
+    public static ModelConfig PaperMlp(int latentDim) =>
+        new() { Architecture = Architecture.Mlp, HiddenDim = 500, LatentDim = latentDim, ConvChannels = [] };
+
+    /// <summary>The seed's convolutional model for 3×32×32 inputs (SVHN): channels 32, 64, 128, hidden 1024.</summary>
+    public static ModelConfig ConvRgb32(int latentDim) =>
+        new() { Channels = 3, Height = 32, Width = 32, ConvChannels = [32, 64, 128], HiddenDim = 1024, LatentDim = latentDim };
+
+    /// <inheritdoc />
+    public bool Equals(ModelConfig? other) =>
+        other is not null && Channels == other.Channels && Height == other.Height && Width == other.Width &&
+        LatentDim == other.LatentDim && Architecture == other.Architecture && ConvChannels.SequenceEqual(other.ConvChannels) &&
+        HiddenDim == other.HiddenDim && Likelihood == other.Likelihood && GaussianStd.Equals(other.GaussianStd) &&
+        MlpInitStd.Equals(other.MlpInitStd);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Channels, Height, Width, LatentDim, Architecture, HiddenDim, Likelihood, ConvChannels.Count);
+}

@@ -1,0 +1,62 @@
+namespace Vae.Core.Config;
+
+/// <summary>Optimiser family.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Adam (Kingma and Ba, 2014): the seed's choice.</summary>
+    Adam,
+    /// <summary>Adagrad (Duchi et al., 2011): the paper's choice.</summary>
+    Adagrad,
+}
+
+/// <summary>How training images are presented to a Bernoulli model.</summary>
+public enum Binarization
+{
+    /// <summary>Grayscale intensities in [0, 1] are the targets (the seed's protocol).</summary>
+    None,
+    /// <summary>Each training batch is re-sampled as x ~ Bernoulli(intensity) every time it is seen (Burda et al. 2015).</summary>
+    Dynamic,
+}
+
+/// <summary>
+/// Training settings. Defaults: Adam, learning rate 1e-3, betas (0.9, 0.999), batch 128, seed 1.
+/// Immutable; build variants with <c>with</c> and check them with <see cref="ConfigValidator.Validate(TrainingConfig)"/>.
+/// </summary>
+public sealed record TrainingConfig
+{
+    /// <summary>Passes over the training set.</summary>
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>Examples per optimisation step.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Optimiser family.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    /// <summary>Step size.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Adam β₁.</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>Adam β₂.</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>L2 weight decay (the paper's N(0, I) prior on parameters corresponds to a small value).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Seed of the generator behind initialisation, shuffling, noise and binarisation.</summary>
+    public long Seed { get; init; } = 1;
+
+    /// <summary>"auto" (CUDA when available), "cpu" or "cuda".</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Evaluate on the test split every this many epochs (the last epoch is always evaluated).</summary>
+    public int EvalEvery { get; init; } = 1;
+
+    /// <summary>Folder for the checkpoint written after every epoch; null writes none.</summary>
+    public string? CheckpointDir { get; init; }
+
+    /// <summary>Training-image binarisation.</summary>
+    public Binarization Binarization { get; init; } = Binarization.None;
+}

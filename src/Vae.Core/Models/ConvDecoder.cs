@@ -1,0 +1,50 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Vae.Core.Config;
+using static TorchSharp.torch;
+
+namespace Vae.Core.Models;
+
+/// <summary>
+/// Convolutional decoder, the mirror of <see cref="ConvEncoder"/>: two fully connected ReLU layers
+/// (D → hidden → C_L·H/2^L·W/2^L), then stride-2 4×4 transposed convolutions (each doubles H and W),
+/// ReLU between them, none on the output. Returns [B, C, H, W] logits (or the Gaussian mean).
+/// Parameter names: hidden.weight, project.weight, deconvs.{i}.weight (and biases).
+/// </summary>
+public sealed class ConvDecoder : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear hidden;
+    private readonly Linear project;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> deconvs;
+    private readonly long[] startShape;
+
+    /// <summary>Builds the decoder for a validated <paramref name="config"/>.</summary>
+    public ConvDecoder(ModelConfig config) : base(nameof(ConvDecoder))
+    {
+        int layers = config.ConvChannels.Count, factor = 1 << layers;
+        startShape = [config.ConvChannels[^1], config.Height / factor, config.Width / factor];
+        hidden = nn.Linear(config.LatentDim, config.HiddenDim);
+        project = nn.Linear(config.HiddenDim, startShape[0] * startShape[1] * startShape[2]);
+        deconvs = new ModuleList<nn.Module<Tensor, Tensor>>();
+        for (int i = layers - 1; i >= 0; i--)
+        {
+            long outChannels = i == 0 ? config.Channels : config.ConvChannels[i - 1];
+            deconvs.Add(nn.ConvTranspose2d(config.ConvChannels[i], outChannels, kernel_size: 4, stride: 2, padding: 1));
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>z [B, D] → [B, C, H, W].</summary>
+    public override Tensor forward(Tensor z)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = nn.functional.relu(hidden.call(z));                             // [B, hidden]
+        h = nn.functional.relu(project.call(h)).view([-1, .. startShape]);       // [B, C_L, H/2^L, W/2^L]
+        for (int i = 0; i < deconvs.Count; i++)
+        {
+            h = deconvs[i].call(h);                                              // spatial size doubles
+            if (i < deconvs.Count - 1) h = nn.functional.relu(h);
+        }
+        return scope.MoveToOuter(h);                                             // [B, C, H, W]
+    }
+}

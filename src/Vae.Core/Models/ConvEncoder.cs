@@ -1,0 +1,49 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Vae.Core.Config;
+using static TorchSharp.torch;
+
+namespace Vae.Core.Models;
+
+/// <summary>
+/// Convolutional encoder: stride-2 4×4 convolutions with ReLU (each halves H and W), one fully
+/// connected ReLU hidden layer, then linear heads for μ and log σ².
+/// Parameter names: convs.{i}.weight, hidden.weight, mu.weight, logvar.weight (and biases).
+/// </summary>
+public sealed class ConvEncoder : nn.Module<Tensor, Posterior>
+{
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> convs;
+    private readonly Linear hidden;
+    private readonly Linear mu;
+    private readonly Linear logvar;
+
+    /// <summary>Builds the encoder for a validated <paramref name="config"/>.</summary>
+    public ConvEncoder(ModelConfig config) : base(nameof(ConvEncoder))
+    {
+        convs = new ModuleList<nn.Module<Tensor, Tensor>>();
+        long inChannels = config.Channels;
+        foreach (int outChannels in config.ConvChannels)
+        {
+            convs.Add(nn.Conv2d(inChannels, outChannels, kernel_size: 4, stride: 2, padding: 1));
+            inChannels = outChannels;
+        }
+        int factor = 1 << config.ConvChannels.Count;
+        long flat = inChannels * (config.Height / factor) * (config.Width / factor);
+        hidden = nn.Linear(flat, config.HiddenDim);
+        mu = nn.Linear(config.HiddenDim, config.LatentDim);
+        logvar = nn.Linear(config.HiddenDim, config.LatentDim);
+        RegisterComponents();
+    }
+
+    /// <summary>x [B, C, H, W] → q(z | x) with μ, log σ² [B, D].</summary>
+    public override Posterior forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = x;
+        foreach (var conv in convs) h = nn.functional.relu(conv.call(h)); // [B, C_i, H/2^i, W/2^i]
+        h = nn.functional.relu(hidden.call(h.flatten(1)));                // [B, hidden]
+        var result = new Posterior(mu.call(h), logvar.call(h));           // [B, D] each
+        scope.MoveToOuter(result.Mu, result.LogVar);
+        return result;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using TorchSharp;
+using Vae.Core.Checkpoints;
+using Vae.Core.Config;
+using Vae.Core.Evaluation;
+using Vae.Core.Models;
+using Vae.Data.Batching;
+using static TorchSharp.torch;
+
+namespace Vae.Core.Training;
+
+/// <summary>Images to train on and, optionally, to evaluate on after epochs.</summary>
+/// <param name="Train">[N, C, H, W] in [0, 1], on the model's device.</param>
+/// <param name="Test">[M, C, H, W] or null.</param>
+public sealed record TrainingData(Tensor Train, Tensor? Test);
+
+/// <summary>Run-time options that are not part of the experiment's definition.</summary>
+/// <param name="Resume">Continue from the checkpoint in <see cref="TrainingConfig.CheckpointDir"/> when one exists.</param>
+/// <param name="Progress">Receives a report after each step.</param>
+/// <param name="Cancellation">Stops between steps; the last checkpoint stays valid.</param>
+/// <param name="OnEpoch">Called after each epoch (after its checkpoint is written).</param>
+public sealed record TrainingOptions(bool Resume = false, IProgress<TrainingProgress>? Progress = null,
+    CancellationToken Cancellation = default, Action<EpochMetrics>? OnEpoch = null);
+
+/// <summary>
+/// Mini-batch training of a VAE: per step, one dispose scope, the per-example negative ELBO averaged
+/// over the batch, one optimizer step. Shuffling, reparameterisation noise and binarisation draw from
+/// one generator seeded with <see cref="TrainingConfig.Seed"/> + <see cref="NoiseSeedOffset"/>, so a run is
+/// deterministic on CPU and a resumed run continues exactly where the interrupted one stopped.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Offset between the initialisation seed and the training-noise seed, so the two streams differ.</summary>
+    public const long NoiseSeedOffset = 1_000_003;
+
+    /// <summary>Creates the model for a run, its weights drawn from a generator seeded with <paramref name="seed"/>.</summary>
+    public static VariationalAutoencoder CreateModel(ModelConfig config, long seed, Device device)
+    {
+        using var generator = new Generator((ulong)seed);
+        var model = new VariationalAutoencoder(config, generator);
+        model.to(device);
+        return model;
+    }
+
+    /// <summary>The optimizer named by the config, over the model's parameters.</summary>
+    public static optim.Optimizer CreateOptimizer(VariationalAutoencoder model, TrainingConfig config) => config.Optimizer switch
+    {
+        OptimizerKind.Adagrad => torch.optim.Adagrad(model.parameters(), config.LearningRate, weight_decay: config.WeightDecay),
+        _ => torch.optim.Adam(model.parameters(), config.LearningRate, config.Beta1, config.Beta2, weight_decay: config.WeightDecay),
+    };
+
+    /// <summary>Trains <paramref name="model"/> for <see cref="TrainingConfig.Epochs"/> epochs and returns the full history.</summary>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the last checkpoint is intact.</exception>
+    public static TrainingHistory Fit(VariationalAutoencoder model, TrainingConfig config, TrainingData data, TrainingOptions? options = null)
+    {
+        ConfigValidator.Validate(config);
+        options ??= new TrainingOptions();
+        var device = data.Train.device;
+        using var optimizer = CreateOptimizer(model, config);
+        using var generator = Devices.Generator(config.Seed + NoiseSeedOffset, device);
+        var history = new List<EpochMetrics>();
+        if (options.Resume && config.CheckpointDir is string resumeDir && Checkpoint.Exists(resumeDir))
+        {
+            var state = Checkpoint.Restore(resumeDir, model, optimizer, generator);
+            history.AddRange(state.History);
+        }
+        var batchOptions = new BatchOptions(config.BatchSize, Shuffle: true, DropLast: false);
+        long n = data.Train.shape[0];
+        int steps = (int)((n + config.BatchSize - 1) / config.BatchSize);
+        long seen = history.LastOrDefault()?.ExamplesSeen ?? 0;
+
+        for (int epoch = history.Count + 1; epoch <= config.Epochs; epoch++)
+        {
+            model.train();
+            var watch = Stopwatch.StartNew();
+            double total = 0, recon = 0, kl = 0;
+            long done = 0;
+            int step = 0;
+            foreach (var index in BatchIterator.Indices(n, batchOptions, generator))
+            {
+                options.Cancellation.ThrowIfCancellationRequested();
+                using var scope = torch.NewDisposeScope();
+                step++;
+                var x = data.Train.index_select(0, index);                            // [B, C, H, W]
+                if (config.Binarization == Binarization.Dynamic) x = torch.bernoulli(x, generator); // {0, 1} [B, C, H, W]
+                var terms = Step.Terms(model, x, generator);                           // [B] each
+                var loss = terms.Total.mean();
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                double batchTotal = terms.Total.sum().item<float>();
+                if (!double.IsFinite(batchTotal)) throw new TrainingDivergedException(epoch, step, batchTotal);
+                total += batchTotal;
+                recon += terms.Reconstruction.sum().item<float>();
+                kl += terms.Kl.sum().item<float>();
+                done += x.shape[0];
+                options.Progress?.Report(new TrainingProgress(epoch, config.Epochs, step, steps, total / done, done / watch.Elapsed.TotalSeconds));
+            }
+            double seconds = watch.Elapsed.TotalSeconds;
+            seen += done;
+            LossSummary? test = null;
+            if (data.Test is not null && (epoch % config.EvalEvery == 0 || epoch == config.Epochs))
+                test = Evaluator.Evaluate(model, data.Test, Math.Max(config.BatchSize, 500));
+            var metrics = new EpochMetrics(epoch, new LossSummary(total / done, recon / done, kl / done), test, seconds, done / seconds, seen);
+            history.Add(metrics);
+            if (config.CheckpointDir is string dir) Checkpoint.Save(dir, model, optimizer, generator, config, history);
+            options.OnEpoch?.Invoke(metrics);
+        }
+        return new TrainingHistory(history);
+    }
+}

@@ -1,0 +1,51 @@
+namespace Vae.Core.Training;
+
+/// <summary>Mean per-example negative ELBO and its parts over a split, in nats.</summary>
+/// <param name="Total">Reconstruction + Kl.</param>
+/// <param name="Reconstruction">Reconstruction negative log-likelihood.</param>
+/// <param name="Kl">Analytic KL to the prior.</param>
+public sealed record LossSummary(double Total, double Reconstruction, double Kl);
+
+/// <summary>What one epoch produced.</summary>
+/// <param name="Epoch">1-based epoch number.</param>
+/// <param name="Train">Mean training loss over the epoch's batches (weights changing during the epoch).</param>
+/// <param name="Test">Test loss after the epoch (eval mode, no grad), or null when not evaluated this epoch.</param>
+/// <param name="Seconds">Wall time of the epoch's training steps.</param>
+/// <param name="ExamplesPerSecond">Training throughput.</param>
+/// <param name="ExamplesSeen">Training examples evaluated since the start of the run, this epoch included.</param>
+public sealed record EpochMetrics(int Epoch, LossSummary Train, LossSummary? Test, double Seconds, double ExamplesPerSecond, long ExamplesSeen);
+
+/// <summary>The per-epoch record of a training run.</summary>
+/// <param name="Epochs">One entry per finished epoch, in order.</param>
+public sealed record TrainingHistory(IReadOnlyList<EpochMetrics> Epochs)
+{
+    /// <summary>The last epoch's test loss, or null when never evaluated.</summary>
+    public LossSummary? FinalTest => Epochs.LastOrDefault(e => e.Test is not null)?.Test;
+}
+
+/// <summary>Progress of a running epoch, reported after every step.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Epochs">Epochs in the run.</param>
+/// <param name="Step">Steps done in this epoch.</param>
+/// <param name="Steps">Steps per epoch.</param>
+/// <param name="MeanLoss">Mean per-example negative ELBO so far in this epoch.</param>
+/// <param name="ExamplesPerSecond">Throughput so far in this epoch.</param>
+public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int Steps, double MeanLoss, double ExamplesPerSecond);
+
+/// <summary>Thrown when the loss becomes NaN or infinite; the last checkpoint (previous epoch) is kept.</summary>
+public sealed class TrainingDivergedException : Exception
+{
+    /// <summary>Creates the exception for the step that diverged.</summary>
+    public TrainingDivergedException(int epoch, int step, double loss)
+        : base($"training diverged: loss is {loss} at epoch {epoch}, step {step}; the last good checkpoint (epoch {epoch - 1}) is kept; try a lower learning rate")
+    {
+        Epoch = epoch;
+        Step = step;
+    }
+
+    /// <summary>The 1-based epoch.</summary>
+    public int Epoch { get; }
+
+    /// <summary>The 1-based step within the epoch.</summary>
+    public int Step { get; }
+}
