@@ -1,19 +1,52 @@
-using Vae.Core.Config;
+using System.CommandLine;
+using Vae.Core.Checkpoints;
 using Vae.Core.Training;
-using Vae.Core.Evaluation;
 using Vae.Data;
-using Vae.Data.Acquisition;
-using TorchSharp;
-var arch = args.Length > 0 ? args[0] : "conv";
-var tr = DatasetStore.Load("mnist", Split.Train, new DataOptions(DataDir: "/tmp/vaedata")).Dataset;
-var te = DatasetStore.Load("mnist", Split.Test, new DataOptions(DataDir: "/tmp/vaedata")).Dataset;
-Console.WriteLine($"threads {torch.get_num_threads()} interop {torch.get_num_interop_threads()}");
-var mc = arch == "mlp" ? ModelConfig.PaperMlp(2) : new ModelConfig();
-var model = Trainer.CreateModel(mc, 1, torch.CPU);
-Console.WriteLine($"params {model.ParameterCount}");
-var before = Evaluator.Evaluate(model, te.Images, 500);
-Console.WriteLine($"untrained test {before}");
-var sw = System.Diagnostics.Stopwatch.StartNew();
-var h = Trainer.Fit(model, new TrainingConfig { Epochs = 1 }, new TrainingData(tr.Images, te.Images),
-  new TrainingOptions(Progress: new Progress<TrainingProgress>(p => { if (p.Step % 100 == 0) Console.WriteLine($"step {p.Step}/{p.Steps} loss {p.MeanLoss:F2} {p.ExamplesPerSecond:F0} ex/s"); })));
-Console.WriteLine($"{h.Epochs[0]} {sw.Elapsed.TotalSeconds:F1}s");
+using Vae.Experiments.Cli;
+
+namespace Vae.Experiments;
+
+/// <summary>The `vae` command-line tool: every table entry and figure of the project is one command away.</summary>
+public static class Program
+{
+    /// <summary>Parses and runs; bad input gives one line on stderr and exit code 1.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        var root = BuildRoot();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"vae: {parsed.Errors[0].Message} (see --help)");
+            return 1;
+        }
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token);
+        }
+        catch (Exception e) when (OneLine(e) is string line)
+        {
+            Console.Error.WriteLine($"vae: {line}");
+            return 1;
+        }
+    }
+
+    /// <summary>The command tree.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Variational autoencoders on TorchSharp: data, training, evaluation, figures and the results table.");
+        root.Subcommands.Add(DataCommands.Create());
+        foreach (var c in ModelCommands.Create()) root.Subcommands.Add(c);
+        foreach (var c in ReproduceCommands.Create()) root.Subcommands.Add(c);
+        return root;
+    }
+
+    /// <summary>The message for an expected failure, or null for a bug (which then keeps its stack trace).</summary>
+    static string? OneLine(Exception e) => e switch
+    {
+        DatasetException or CheckpointException or TrainingDivergedException or ArgumentException or IOException or UnauthorizedAccessException => e.Message,
+        OperationCanceledException => "cancelled; the last checkpoint is kept (resume with the same command)",
+        _ => null,
+    };
+}

@@ -24,6 +24,9 @@ public enum Binarization
 /// </summary>
 public sealed record TrainingConfig
 {
+    /// <summary>Name of the dataset trained on (mnist, fashion-mnist, svhn); the trainer takes tensors, this records what they were.</summary>
+    public string Dataset { get; init; } = "mnist";
+
     /// <summary>Passes over the training set.</summary>
     public int Epochs { get; init; } = 30;
 

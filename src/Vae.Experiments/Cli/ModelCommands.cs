@@ -1,0 +1,188 @@
+using System.CommandLine;
+using Vae.Core.Checkpoints;
+using Vae.Core.Config;
+using Vae.Core.Evaluation;
+using Vae.Core.Models;
+using Vae.Core.Training;
+using Vae.Data;
+using Vae.Data.Acquisition;
+using Vae.Experiments.Figures;
+using Vae.Experiments.Runs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Vae.Experiments.Cli;
+
+/// <summary>`train`, `evaluate`, `sample`, `reconstruct`, `latent`, `manifold`.</summary>
+internal static class ModelCommands
+{
+    public static IEnumerable<Command> Create() => [Train(), Evaluate(), Sample(), Reconstruct(), Latent(), Manifold()];
+
+    static Command Train()
+    {
+        var dataset = Options.Dataset();
+        var latent = Options.Int("--latent", "Latent dimension.", 2);
+        var arch = new Option<Architecture>("--architecture") { Description = "conv (the seed's CNN) or mlp (the paper's).", DefaultValueFactory = _ => Architecture.Conv };
+        var epochs = Options.Int("--epochs", "Passes over the training set.", 30);
+        var seed = Options.Seed();
+        var device = Options.Device();
+        var outDir = Options.Out("Run folder: checkpoint, config and history are written here.");
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
+        var dataDir = Options.DataDir();
+        var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr };
+        cmd.SetAction((r, ct) =>
+        {
+            var dev = Devices.Resolve(r.GetValue(device)!);
+            string name = r.GetValue(dataset)!;
+            var data = Options.Data(r.GetValue(dataDir));
+            using var train = DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
+            using var test = DatasetStore.Load(name, Split.Test, data, new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
+            var baseModel = r.GetValue(arch) == Architecture.Mlp ? ModelConfig.PaperMlp(r.GetValue(latent)) : Entries.Conv28(r.GetValue(latent));
+            var model = ConfigValidator.Validate(train.Info.Channels == 3 && r.GetValue(arch) == Architecture.Conv
+                ? ModelConfig.ConvRgb32(r.GetValue(latent))
+                : baseModel with { Channels = train.Info.Channels, Height = train.Info.Height, Width = train.Info.Width });
+            string dir = r.GetValue(outDir)!;
+            var training = ConfigValidator.Validate(Entries.Protocol(name) with
+            {
+                Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), Device = r.GetValue(device)!, LearningRate = r.GetValue(lr),
+                CheckpointDir = Path.Combine(dir, "checkpoint"),
+            });
+            if (!r.GetValue(resume) && Checkpoint.Exists(training.CheckpointDir!))
+                throw new ArgumentException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
+            Directory.CreateDirectory(dir);
+            AtomicFile.WriteText(Path.Combine(dir, "config.json"), ConfigJson.Serialize(new { model, training }));
+            using var vae = Trainer.CreateModel(model, training.Seed, dev);
+            var history = ConsoleProgress.Run($"{name}", p => Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
+                new TrainingOptions(r.GetValue(resume), p, ct, m => p.Epoch(m, training.Epochs))));
+            AtomicFile.WriteText(Path.Combine(dir, "history.json"), ConfigJson.Serialize(history));
+            ModelFigures.Loss([(training.Seed, history.Epochs)], Path.Combine(dir, "loss.png"), $"{name}: negative ELBO per epoch");
+            Console.WriteLine($"final test {history.FinalTest?.Total:F2}; wrote {dir}");
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    static Command Evaluate()
+    {
+        var checkpoint = Options.Checkpoint();
+        var iw = new Option<int>("--iw-samples") { Description = "Also estimate log p(x) with k importance samples (e.g. 1000 or 5000)." };
+        var device = Options.Device();
+        var dataDir = Options.DataDir();
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test images." };
+        var cmd = new Command("evaluate", "Test-set negative ELBO (and optionally the importance-weighted log-likelihood) of a checkpoint.") { checkpoint, iw, device, dataDir, limit };
+        cmd.SetAction((r, ct) =>
+        {
+            var dev = Devices.Resolve(r.GetValue(device)!);
+            var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
+            using (vae)
+            {
+                using var testFull = DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(r.GetValue(dataDir)), new DataCommands.Log(Console.Error.WriteLine)).Dataset;
+                using var test = (r.GetValue(limit) is int l ? testFull.Take(Math.Min(l, testFull.Count)) : testFull.Take(testFull.Count)).To(dev);
+                var m = Evaluator.Evaluate(vae, test.Images, Reproducer.EvalBatch);
+                Console.WriteLine($"{state.Training.Dataset} test ({test.Count} images): total {m.Total:F4}, reconstruction {m.Reconstruction:F4}, KL {m.Kl:F4}");
+                int k = r.GetValue(iw);
+                if (k > 0)
+                {
+                    var ll = ConsoleProgress.Interactive
+                        ? Evaluator.ImportanceWeightedLogLikelihood(vae, test.Images, k, cancellationToken: ct)
+                        : Evaluator.ImportanceWeightedLogLikelihood(vae, test.Images, k, progress: new PlainEvalProgress(), cancellationToken: ct);
+                    Console.WriteLine($"importance-weighted log p(x) with k = {k}: {ll:F4} (NLL {-ll:F4} nats)");
+                }
+            }
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    static Command Sample() => ImageCommand("sample", "Decode samples from the prior into a PNG grid.", (vae, _, dev, seed, n) =>
+    {
+        using var g = Devices.Generator(seed, dev);
+        return Generation.SamplePrior(vae, n, g, dev);
+    });
+
+    static Command Reconstruct() => ImageCommand("reconstruct", "Test images and their reconstructions: each original followed by its reconstruction.", (vae, test, _, _, n) =>
+    {
+        using var x = test.Images.narrow(0, 0, Math.Min(n, test.Count));
+        using var rec = Generation.Reconstruct(vae, x);
+        return torch.stack([x, rec], 1).flatten(0, 1); // [2n, C, H, W], original then reconstruction
+    });
+
+    static Command Latent()
+    {
+        var checkpoint = Options.Checkpoint();
+        var outFile = Options.Out("PNG file to write.");
+        var device = Options.Device();
+        var dataDir = Options.DataDir();
+        var cmd = new Command("latent", "Scatter of the test set's latent means coloured by class (PCA to 2-D when the latent is larger).") { checkpoint, outFile, device, dataDir };
+        cmd.SetAction(r =>
+        {
+            var dev = Devices.Resolve(r.GetValue(device)!);
+            var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
+            using (vae)
+            {
+                using var test = DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(r.GetValue(dataDir)), new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
+                ModelFigures.Latent(vae, test, r.GetValue(outFile)!, $"{state.Training.Dataset}: test-set latent means");
+            }
+            Console.WriteLine($"wrote {r.GetValue(outFile)}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command Manifold()
+    {
+        var checkpoint = Options.Checkpoint();
+        var outFile = Options.Out("PNG file to write.");
+        var side = Options.Int("--side", "Grid points per axis.", 20, 2);
+        var device = Options.Device();
+        var cmd = new Command("manifold", "Decode a grid of 2-D latent points through the inverse Gaussian CDF (paper Fig. 4).") { checkpoint, outFile, side, device };
+        cmd.SetAction(r =>
+        {
+            var dev = Devices.Resolve(r.GetValue(device)!);
+            var (vae, _) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
+            using (vae) ModelFigures.Manifold(vae, r.GetValue(outFile)!, dev, r.GetValue(side));
+            Console.WriteLine($"wrote {r.GetValue(outFile)}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command ImageCommand(string name, string description, Func<VariationalAutoencoder, ImageDataset, Device, long, int, Tensor> make)
+    {
+        var checkpoint = Options.Checkpoint();
+        var outFile = Options.Out("PNG file to write.");
+        var count = Options.Int("--count", "Number of images.", 100);
+        var seed = Options.Seed();
+        var device = Options.Device();
+        var dataDir = Options.DataDir();
+        var cmd = new Command(name, description) { checkpoint, outFile, count, seed, device, dataDir };
+        cmd.SetAction(r =>
+        {
+            var dev = Devices.Resolve(r.GetValue(device)!);
+            var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
+            using (vae)
+            {
+                using var test = name == "sample"
+                    ? null
+                    : DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(r.GetValue(dataDir)), new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
+                using var images = make(vae, test!, dev, r.GetValue(seed), r.GetValue(count));
+                ImageGrid.Save(images, 10, r.GetValue(outFile)!);
+            }
+            Console.WriteLine($"wrote {r.GetValue(outFile)}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    sealed class PlainEvalProgress : IProgress<EvaluationProgress>
+    {
+        readonly System.Diagnostics.Stopwatch watch = System.Diagnostics.Stopwatch.StartNew();
+
+        public void Report(EvaluationProgress p)
+        {
+            double s = watch.Elapsed.TotalSeconds;
+            Console.WriteLine($"importance sampling: {p.Done}/{p.Total} images, ETA {ConsoleProgress.FormatSeconds(s / p.Done * (p.Total - p.Done))}");
+        }
+    }
+}

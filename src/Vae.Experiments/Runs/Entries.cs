@@ -1,0 +1,69 @@
+using Vae.Core.Config;
+
+namespace Vae.Experiments.Runs;
+
+/// <summary>A published figure to compare with: per-test-image totals in nats.</summary>
+/// <param name="Total">Reconstruction + KL.</param>
+/// <param name="Reconstruction">BCE summed over pixels.</param>
+/// <param name="Kl">Analytic KL.</param>
+/// <param name="Source">Where the figure comes from.</param>
+internal sealed record Reference(double Total, double Reconstruction, double Kl, string Source);
+
+/// <summary>One row of the results table: what is trained, how, and what it is compared with. Defined once, here.</summary>
+/// <param name="Name">Entry name used on the command line and as the results folder.</param>
+/// <param name="Model">The model.</param>
+/// <param name="Training">The training protocol (Seed is replaced per seed).</param>
+/// <param name="Reference">The figure to reproduce, or null.</param>
+/// <param name="Seeds">Default number of seeds.</param>
+internal sealed record Entry(string Name, ModelConfig Model, TrainingConfig Training, Reference? Reference, int Seeds);
+
+/// <summary>The experiment table.</summary>
+internal static class Entries
+{
+    const string SeedSource = "the seed project's table (convolutional VAE, Adam, batch 128)";
+
+    /// <summary>The convolutional model for 1×28×28 inputs: channels 32, 64; hidden 256 (keeps a checkpoint under 10 MB).</summary>
+    public static ModelConfig Conv28(int latent) => new() { LatentDim = latent, ConvChannels = [32, 64], HiddenDim = 256 };
+
+    /// <summary>The protocol shared by the MNIST and Fashion-MNIST entries: Adam 1e-3, batch 128, 30 epochs.</summary>
+    public static TrainingConfig Protocol(string dataset) => new() { Dataset = dataset, Epochs = 30, BatchSize = 128, LearningRate = 1e-3 };
+
+    /// <summary>All entries, in table order.</summary>
+    public static IReadOnlyList<Entry> All { get; } =
+    [
+        new("mnist-z2", Conv28(2), Protocol("mnist"), new(132.39, 123.63, 8.76, SeedSource), 3),
+        new("fashion-mnist-z2", Conv28(2), Protocol("fashion-mnist"), new(254.21, 247.38, 6.83, SeedSource), 3),
+        new("svhn-z200", ModelConfig.ConvRgb32(200), Protocol("svhn"), new(1908.62, 1888.50, 20.12, SeedSource), 3),
+        new("mnist-z16", Conv28(16), Protocol("mnist"), null, 1),
+        new("mnist-z100", Conv28(100), Protocol("mnist"), null, 1),
+        new("mnist-z200", Conv28(200), Protocol("mnist"), null, 1),
+        new("fashion-mnist-z16", Conv28(16), Protocol("fashion-mnist"), null, 1),
+        new("fashion-mnist-z100", Conv28(100), Protocol("fashion-mnist"), null, 1),
+        new("fashion-mnist-z200", Conv28(200), Protocol("fashion-mnist"), null, 1),
+    ];
+
+    /// <summary>Named groups: seed (the three reference rows), latents (sample grids across latent sizes), all (everything whose data can be had here: MNIST and Fashion-MNIST).</summary>
+    public static IReadOnlyDictionary<string, string[]> Groups { get; } = new Dictionary<string, string[]>
+    {
+        ["seed"] = ["mnist-z2", "fashion-mnist-z2", "svhn-z200"],
+        ["latents"] = ["mnist-z16", "mnist-z100", "mnist-z200", "fashion-mnist-z16", "fashion-mnist-z100", "fashion-mnist-z200"],
+        ["all"] = ["mnist-z2", "fashion-mnist-z2", "mnist-z16", "mnist-z100", "mnist-z200", "fashion-mnist-z16", "fashion-mnist-z100", "fashion-mnist-z200"],
+    };
+
+    /// <summary>Expands entry and group names; throws <see cref="ArgumentException"/> naming the valid ones.</summary>
+    public static IReadOnlyList<Entry> Resolve(IEnumerable<string> names)
+    {
+        var result = new List<Entry>();
+        foreach (string name in names)
+        {
+            var found = Groups.TryGetValue(name, out var members) ? members : [name];
+            foreach (string member in found)
+            {
+                var entry = All.FirstOrDefault(e => e.Name == member)
+                    ?? throw new ArgumentException($"unknown entry '{name}'; valid: {string.Join(", ", All.Select(e => e.Name).Concat(Groups.Keys))}");
+                if (!result.Contains(entry)) result.Add(entry);
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Text.Json;
+using TorchSharp;
+using Vae.Core.Checkpoints;
+using Vae.Core.Config;
+using Vae.Core.Evaluation;
+using Vae.Core.Models;
+using Vae.Core.Training;
+using Vae.Data;
+using Vae.Data.Acquisition;
+using Vae.Experiments.Cli;
+using Vae.Experiments.Figures;
+using static TorchSharp.torch;
+
+namespace Vae.Experiments.Runs;
+
+/// <summary>Options of a reproduce run.</summary>
+/// <param name="Seeds">Seeds to run (1..N); null uses the entry's default.</param>
+/// <param name="Quick">Small subset and 2 epochs, written to a scratch folder: checks the path end to end.</param>
+/// <param name="ResultsDir">Where results/&lt;entry&gt;/ goes.</param>
+/// <param name="RunsDir">Where full per-seed checkpoints (with optimizer state) go, for resuming.</param>
+/// <param name="Data">Dataset options.</param>
+/// <param name="Device">auto | cpu | cuda.</param>
+/// <param name="Force">Retrain seeds that already have results.</param>
+/// <param name="Epochs">Override of the entry's epochs (null keeps the protocol).</param>
+internal sealed record ReproduceOptions(int? Seeds, bool Quick, string ResultsDir, string RunsDir, DataOptions Data, string Device, bool Force, int? Epochs = null);
+
+/// <summary>Trains, evaluates and draws one entry of the table and writes results/&lt;entry&gt;/.</summary>
+internal static class Reproducer
+{
+    /// <summary>Training and test examples used by --quick.</summary>
+    public const int QuickTrain = 2000, QuickTest = 500, QuickEpochs = 2;
+
+    /// <summary>The evaluation batch size used for every reported number (and by the evaluate command).</summary>
+    public const int EvalBatch = 500;
+
+    /// <summary>Runs <paramref name="entry"/> and returns its metrics (also written to metrics.json). Seeds with results are reused; a killed seed resumes from its checkpoint.</summary>
+    public static EntryMetrics Run(Entry entry, ReproduceOptions o, Action<string> log, CancellationToken ct)
+    {
+        var device = Devices.Resolve(o.Device);
+        string dataset = entry.Training.Dataset;
+        var logSync = new SyncLog(log);
+        var dataOptions = o.Data with { AllowSample = o.Quick || o.Data.AllowSample };
+        using var trainFull = DatasetStore.Load(dataset, Split.Train, dataOptions, logSync).Dataset;
+        using var testFull = DatasetStore.Load(dataset, Split.Test, dataOptions, logSync).Dataset;
+        using var train = (o.Quick ? trainFull.Take(Math.Min(QuickTrain, trainFull.Count)) : trainFull.Take(trainFull.Count)).To(device);
+        using var test = (o.Quick ? testFull.Take(Math.Min(QuickTest, testFull.Count)) : testFull.Take(testFull.Count)).To(device);
+        var model = ConfigValidator.Validate(entry.Model with { Channels = train.Info.Channels, Height = train.Info.Height, Width = train.Info.Width });
+        int epochs = o.Epochs ?? (o.Quick ? QuickEpochs : entry.Training.Epochs);
+        string outDir = Path.Combine(o.ResultsDir, entry.Name);
+        Directory.CreateDirectory(Path.Combine(outDir, "seeds"));
+        int seedCount = o.Seeds ?? entry.Seeds;
+        var results = new List<SeedResult>();
+        for (long seed = 1; seed <= seedCount; seed++)
+        {
+            ct.ThrowIfCancellationRequested();
+            string seedFile = Path.Combine(outDir, "seeds", $"seed-{seed}.json");
+            if (!o.Force && File.Exists(seedFile))
+            {
+                var previous = JsonSerializer.Deserialize<SeedResult>(File.ReadAllText(seedFile), ConfigJson.Options)!;
+                if (previous.History.Count == epochs)
+                {
+                    log($"{entry.Name}: seed {seed} already done ({seedFile}); pass --force to retrain");
+                    results.Add(previous);
+                    continue;
+                }
+            }
+            var training = ConfigValidator.Validate(entry.Training with { Seed = seed, Epochs = epochs, CheckpointDir = SeedCheckpoint(o, entry, seed) });
+            results.Add(TrainSeed(entry, model, training, train, test, device, log, ct));
+            AtomicFile.WriteText(seedFile, ConfigJson.Serialize(results[^1]));
+        }
+
+        // Figures and the committed checkpoint come from seed 1.
+        string checkpointDir = Path.Combine(outDir, "checkpoint");
+        string seedOneCheckpoint = SeedCheckpoint(o, entry, 1);
+        if (Checkpoint.Exists(seedOneCheckpoint)) CopyWeights(seedOneCheckpoint, checkpointDir);
+        var (vae, _) = Checkpoint.LoadModel(checkpointDir, device, model);
+        using (vae)
+        {
+            log($"{entry.Name}: drawing figures in {outDir}");
+            ModelFigures.Samples(vae, Path.Combine(outDir, "samples.png"), Evaluator.DefaultSeed, device);
+            ModelFigures.Reconstructions(vae, test.Images, Path.Combine(outDir, "reconstructions.png"));
+            ModelFigures.Latent(vae, test, Path.Combine(outDir, "latent.png"), $"{entry.Name}: test-set latent means");
+            if (model.LatentDim == 2) ModelFigures.Manifold(vae, Path.Combine(outDir, "manifold.png"), device);
+            ModelFigures.Loss(results.Select(r => (r.Seed, r.History)).ToList(), Path.Combine(outDir, "loss.png"), $"{entry.Name}: negative ELBO per epoch");
+        }
+
+        var testAgg = Aggregate.Of(results.Select(r => r.Test).ToList());
+        var trainAgg = Aggregate.Of(results.Select(r => r.Train).ToList());
+        var run = results[0].Run;
+        var metrics = new EntryMetrics(entry.Name, dataset, model.LatentDim, model.Architecture.ToString(), ParameterCount(model),
+            epochs, entry.Training.BatchSize, entry.Training.Optimizer.ToString(), entry.Training.LearningRate,
+            results.Select(r => r.Seed).ToList(), testAgg, trainAgg, entry.Reference,
+            entry.Reference is null ? null : testAgg.Total - entry.Reference.Total, results, model,
+            entry.Training with { Epochs = epochs, Seed = 1, CheckpointDir = null }, o.Quick, train.Count, test.Count,
+            run.Commit, results.Sum(r => r.WallSeconds),
+            run.Device, run.Threads);
+        AtomicFile.WriteText(Path.Combine(outDir, "metrics.json"), ConfigJson.Serialize(metrics));
+        log($"{entry.Name}: test {testAgg.Total:F2} ± {testAgg.TotalSd:F2} (rec {testAgg.Reconstruction:F2}, KL {testAgg.Kl:F2})" +
+            (entry.Reference is null ? "" : $", reference {entry.Reference.Total:F2}, difference {testAgg.Total - entry.Reference.Total:+0.00;-0.00}") +
+            $"; wrote {Path.Combine(outDir, "metrics.json")}");
+        return metrics;
+    }
+
+    static SeedResult TrainSeed(Entry entry, ModelConfig model, TrainingConfig training, ImageDataset train, ImageDataset test, Device device, Action<string> log, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var run = RunInfo.Capture(device);
+        using var vae = Trainer.CreateModel(model, training.Seed, device);
+        log($"{entry.Name}: seed {training.Seed}, {vae.ParameterCount:N0} parameters, {training.Epochs} epochs on {train.Count} images ({device})");
+        var history = ConsoleProgress.Run($"{entry.Name} seed {training.Seed}", progress =>
+            Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
+                new TrainingOptions(Resume: true, Progress: progress, Cancellation: ct, OnEpoch: m => progress.Epoch(m, training.Epochs))));
+        var testMetrics = Evaluator.Evaluate(vae, test.Images, EvalBatch);
+        var trainMetrics = Evaluator.Evaluate(vae, train.Images, EvalBatch);
+        return new SeedResult(training.Seed, testMetrics, trainMetrics, history.Epochs, watch.Elapsed.TotalSeconds, run);
+    }
+
+    static string SeedCheckpoint(ReproduceOptions o, Entry entry, long seed) => Path.Combine(o.RunsDir, entry.Name, $"seed-{seed}");
+
+    static long ParameterCount(ModelConfig model)
+    {
+        using var g = new Generator(0);
+        using var vae = new VariationalAutoencoder(model, g);
+        return vae.ParameterCount;
+    }
+
+    /// <summary>Copies weights and trainer.json (not the optimizer state) into the results folder, atomically.</summary>
+    static void CopyWeights(string from, string to)
+    {
+        string temp = to + ".tmp";
+        if (Directory.Exists(temp)) Directory.Delete(temp, true);
+        Directory.CreateDirectory(temp);
+        foreach (string name in new[] { "model.safetensors", "trainer.json" }) File.Copy(Path.Combine(from, name), Path.Combine(temp, name));
+        if (Directory.Exists(to)) Directory.Delete(to, true);
+        Directory.Move(temp, to);
+    }
+
+    sealed class SyncLog(Action<string> log) : IProgress<string>
+    {
+        public void Report(string value) => log(value);
+    }
+}
