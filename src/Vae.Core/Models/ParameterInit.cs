@@ -4,7 +4,11 @@ using static TorchSharp.torch;
 
 namespace Vae.Core.Models;
 
-/// <summary>Seeded parameter initialisation: module constructors use libtorch's global RNG, so models re-initialise from a generator.</summary>
+/// <summary>
+/// Seeded parameter initialisation: module constructors use libtorch's global RNG, so models re-initialise
+/// from a generator. Uses Tensor.uniform_/normal_ (which honour the generator), not nn.init (libtorch's
+/// nn::init functions take no generator, so TorchSharp 0.107 drops it).
+/// </summary>
 internal static class ParameterInit
 {
     /// <summary>PyTorch's default for Linear and Conv layers: weight and bias ~ U(±1/√fan_in).</summary>
@@ -22,8 +26,8 @@ internal static class ParameterInit
             };
             if (w is null) continue;
             double bound = 1.0 / Math.Sqrt(fanIn);
-            nn.init.uniform_(w, -bound, bound, generator);
-            if (b is not null) nn.init.uniform_(b, -bound, bound, generator);
+            w.uniform_(-bound, bound, generator);
+            b?.uniform_(-bound, bound, generator);
         }
     }
 
@@ -34,8 +38,8 @@ internal static class ParameterInit
         foreach (var m in module.modules())
         {
             if (m is not Linear l) continue;
-            nn.init.normal_(l.weight!, 0, std, generator);
-            if (l.bias is not null) nn.init.normal_(l.bias, 0, std, generator);
+            l.weight!.normal_(0, std, generator);
+            l.bias?.normal_(0, std, generator);
         }
     }
 }
