@@ -53,8 +53,6 @@ public static class DatasetStore
         {
             var images = IdxFormat.Read(files[0].Path, 3);
             var labels = IdxFormat.Read(files[1].Path, 1);
-            Verify(spec.Files(split)[0], files[0].Path, images.Sha256);
-            Verify(spec.Files(split)[1], files[1].Path, labels.Sha256);
             if (images.Dimensions[1] != spec.Height || images.Dimensions[2] != spec.Width)
                 throw new DatasetException(DatasetErrorKind.Format, files[0].Path, $"images are {images.Dimensions[1]}x{images.Dimensions[2]}, expected {spec.Height}x{spec.Width}", "is this the right dataset?");
             if (images.Dimensions[0] != labels.Dimensions[0])
@@ -66,6 +64,8 @@ public static class DatasetStore
                     throw new DatasetException(DatasetErrorKind.Format, files[1].Path, $"label {i} is {labels.Data[i]}, expected 0..{spec.ClassNames.Count - 1}", "the file is corrupt; delete it and fetch it again");
                 labelValues[i] = labels.Data[i];
             }
+            Verify(spec.Files(split)[0], files[0].Path, images.Sha256);
+            Verify(spec.Files(split)[1], files[1].Path, labels.Sha256);
             var info = new DatasetInfo(spec.Name, split, images.Dimensions[0], spec.Channels, spec.Height, spec.Width, spec.ClassNames);
             var dataset = ImageDataset.FromBytes(images.Data, labelValues, info);
             return new LoadedSplit(dataset, files, [images.Sha256, labels.Sha256], watch.Elapsed.TotalSeconds);

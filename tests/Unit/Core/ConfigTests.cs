@@ -1,0 +1,70 @@
+using Vae.Core.Config;
+using Xunit;
+
+namespace Vae.Tests.Unit.Core;
+
+public sealed class ConfigTests
+{
+    [Fact]
+    public void Defaults_are_valid_and_match_the_seed_protocol()
+    {
+        var t = ConfigValidator.Validate(new TrainingConfig());
+        Assert.Equal(128, t.BatchSize);
+        Assert.Equal(1e-3, t.LearningRate);
+        Assert.Equal(OptimizerKind.Adam, t.Optimizer);
+        Assert.Equal((0.9, 0.999), (t.Beta1, t.Beta2));
+        ConfigValidator.Validate(new ModelConfig());
+        ConfigValidator.Validate(ModelConfig.ConvRgb32(200));
+        ConfigValidator.Validate(ModelConfig.PaperMlp(20));
+    }
+
+    [Theory]
+    [InlineData("LatentDim", "LatentDim must be in [1, 4096], got 0")]
+    [InlineData("HiddenDim", "HiddenDim must be in [1, 65536], got -5")]
+    [InlineData("ConvChannels", "Height and Width must be divisible by 2^3 = 8 for 3 stride-2 convolutions, got 28x28")]
+    public void Invalid_model_configs_name_the_field_and_its_valid_range(string field, string message)
+    {
+        var bad = field switch
+        {
+            "LatentDim" => new ModelConfig { LatentDim = 0 },
+            "HiddenDim" => new ModelConfig { HiddenDim = -5 },
+            _ => new ModelConfig { ConvChannels = [8, 16, 32] },
+        };
+        var e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(bad));
+        Assert.Equal(field, e.ParamName);
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [Fact]
+    public void Invalid_training_configs_name_the_field_and_its_valid_range()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new TrainingConfig { Beta2 = 1.0 }));
+        Assert.Equal("Beta2", e.ParamName);
+        Assert.StartsWith("Beta2 must be in [0, 1), got 1", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new TrainingConfig { Device = "tpu" }));
+        Assert.StartsWith("Device must be one of auto, cpu, cuda, got 'tpu'", e.Message);
+    }
+
+    [Fact]
+    public void Configs_round_trip_through_json()
+    {
+        var model = ModelConfig.ConvRgb32(200) with { Likelihood = Likelihood.Gaussian };
+        var training = new TrainingConfig { Epochs = 7, Optimizer = OptimizerKind.Adagrad, Binarization = Binarization.Dynamic };
+        Assert.Equal(model, ConfigJson.ParseModel(ConfigJson.Serialize(model)));
+        Assert.Equal(training, ConfigJson.ParseTraining(ConfigJson.Serialize(training)));
+    }
+
+    [Fact]
+    public void An_unknown_json_key_is_an_error_not_a_silently_ignored_typo()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ConfigJson.ParseTraining("""{ "epochs": 3, "learningRat": 0.1 }"""));
+        Assert.Contains("learningRat", e.Message);
+    }
+
+    [Fact]
+    public void Json_values_out_of_range_are_rejected_by_the_same_validation()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ConfigJson.ParseModel("""{ "latentDim": 0 }"""));
+        Assert.Equal("LatentDim", e.ParamName);
+    }
+}

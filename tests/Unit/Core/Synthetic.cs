@@ -1,0 +1,28 @@
+using TorchSharp;
+using Vae.Core.Config;
+using static TorchSharp.torch;
+
+namespace Vae.Tests.Unit.Core;
+
+/// <summary>Small synthetic image sets: noisy copies of a few fixed blob prototypes, values in [0, 1].</summary>
+internal static class Synthetic
+{
+    public static ModelConfig SmallConv => new() { LatentDim = 2, ConvChannels = [4, 8], HiddenDim = 32 };
+
+    public static TrainingConfig Fast(int epochs, string? checkpointDir = null) =>
+        new() { Epochs = epochs, BatchSize = 64, LearningRate = 3e-3, Seed = 3, Device = "cpu", CheckpointDir = checkpointDir };
+
+    /// <summary>[n, 1, 28, 28] images: noisy copies of 4 fixed prototypes (the same for every call), sampled with seed <paramref name="seed"/>.</summary>
+    public static Tensor Images(int n, long seed)
+    {
+        using var prototypes = new Generator(12345);
+        using var g = new Generator((ulong)seed);
+        using var scope = torch.NewDisposeScope();
+        var protos = (torch.rand([4, 1, 7, 7], generator: prototypes) > 0.6f).to_type(ScalarType.Float32);
+        protos = nn.functional.interpolate(protos, [28, 28]);                          // [4, 1, 28, 28]
+        var pick = torch.randint(0, 4, [n], generator: g);                              // [n]
+        var noise = 0.1f * torch.rand([n, 1, 28, 28], generator: g);
+        var images = (protos.index_select(0, pick) * 0.85f + noise).clamp(0, 1);       // [n, 1, 28, 28]
+        return scope.MoveToOuter(images);
+    }
+}

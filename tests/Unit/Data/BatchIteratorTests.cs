@@ -1,0 +1,39 @@
+using TorchSharp;
+using Vae.Data.Batching;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Vae.Tests.Unit.Data;
+
+public sealed class BatchIteratorTests
+{
+    static long[][] Epoch(long n, BatchOptions o, Generator? g) =>
+        BatchIterator.Indices(n, o, g).Select(t => { using (t) return t.data<long>().ToArray(); }).ToArray();
+
+    [Fact]
+    public void The_same_seed_gives_the_same_batches_and_a_different_seed_different_ones()
+    {
+        using var a = new Generator(5);
+        using var b = new Generator(5);
+        using var c = new Generator(6);
+        var o = new BatchOptions(BatchSize: 4);
+        Assert.Equal(Epoch(10, o, a), Epoch(10, o, b));
+        Assert.NotEqual(Epoch(10, o, a), Epoch(10, o, c));
+    }
+
+    [Fact]
+    public void An_epoch_visits_every_example_exactly_once_and_keeps_the_partial_last_batch()
+    {
+        using var g = new Generator(1);
+        var batches = Epoch(10, new BatchOptions(BatchSize: 4), g);
+        Assert.Equal(new[] { 4, 4, 2 }, batches.Select(b => b.Length));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), batches.SelectMany(b => b).Order());
+    }
+
+    [Fact]
+    public void DropLast_drops_the_partial_batch_and_no_shuffle_keeps_the_order()
+    {
+        var batches = Epoch(10, new BatchOptions(BatchSize: 4, Shuffle: false, DropLast: true), null);
+        Assert.Equal(new[] { new long[] { 0, 1, 2, 3 }, new long[] { 4, 5, 6, 7 } }, batches);
+    }
+}

@@ -1,0 +1,103 @@
+using Vae.Data;
+using Vae.Data.Formats;
+using Xunit;
+
+namespace Vae.Tests.Unit.Data;
+
+public sealed class IdxFormatTests
+{
+    static readonly int[] Dims = [3, 4, 5];
+    static byte[] Pixels() => Enumerable.Range(0, 60).Select(i => (byte)(i * 7)).ToArray();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Written_files_read_back_with_the_same_dimensions_and_bytes(bool gzip)
+    {
+        using var dir = new TempDir();
+        string path = dir.File(gzip ? "x-idx3-ubyte.gz" : "x-idx3-ubyte");
+        IdxFormat.Write(path, Dims, Pixels(), gzip);
+        var file = IdxFormat.Read(path, 3);
+        Assert.Equal(Dims, file.Dimensions);
+        Assert.Equal(Pixels(), file.Data);
+        Assert.Equal(IdxFormat.DecompressedSha256(path), file.Sha256);
+    }
+
+    [Fact]
+    public void The_header_is_big_endian_with_the_unsigned_byte_magic()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("x");
+        IdxFormat.Write(path, [2], [9, 8], gzip: false);
+        // 00 00 08 01 (ubyte, 1 dim), then 00 00 00 02, then the data: the layout of yann.lecun.com/exdb/mnist.
+        Assert.Equal(new byte[] { 0, 0, 8, 1, 0, 0, 0, 2, 9, 8 }, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void A_missing_file_is_reported_as_missing()
+    {
+        var e = Assert.Throws<DatasetException>(() => IdxFormat.Read("/nonexistent/t10k-images-idx3-ubyte", 3));
+        Assert.Equal(DatasetErrorKind.Missing, e.Kind);
+        Assert.Contains("/nonexistent/t10k-images-idx3-ubyte: file not found", e.Message);
+    }
+
+    [Fact]
+    public void A_label_file_read_as_images_is_a_wrong_magic()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("labels");
+        IdxFormat.Write(path, [4], [1, 2, 3, 4], gzip: false);
+        var e = Assert.Throws<DatasetException>(() => IdxFormat.Read(path, 3));
+        Assert.Equal(DatasetErrorKind.Format, e.Kind);
+        Assert.Contains("wrong magic number 0x00000801 (expected 0x00000803", e.Message);
+    }
+
+    [Fact]
+    public void A_raw_file_cut_short_is_truncated_and_says_how_many_bytes_it_holds()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("x");
+        IdxFormat.Write(path, Dims, Pixels(), gzip: false);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^10]);
+        var e = Assert.Throws<DatasetException>(() => IdxFormat.Read(path, 3));
+        Assert.Equal(DatasetErrorKind.Truncated, e.Kind);
+        Assert.Contains("need 60 data bytes but the file holds 50", e.Message);
+    }
+
+    [Fact]
+    public void A_truncated_gzip_stream_is_reported_as_truncated()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("x.gz");
+        var big = new byte[200_000];
+        new Random(3).NextBytes(big);
+        IdxFormat.Write(path, [200_000], big, gzip: true);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var e = Assert.Throws<DatasetException>(() => IdxFormat.Read(path, 1));
+        Assert.Equal(DatasetErrorKind.Truncated, e.Kind);
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
+    public void Extra_bytes_after_the_data_are_an_error()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("x");
+        IdxFormat.Write(path, Dims, Pixels(), gzip: false);
+        File.AppendAllText(path, "junk");
+        var e = Assert.Throws<DatasetException>(() => IdxFormat.Read(path, 3));
+        Assert.Contains("longer than its dimensions [3, 4, 5] say", e.Message);
+    }
+
+    [Fact]
+    public void A_zero_dimension_is_rejected()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("x");
+        File.WriteAllBytes(path, [0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+        var e = Assert.Throws<DatasetException>(() => IdxFormat.Read(path, 3));
+        Assert.Contains("dimension 0 is 0", e.Message);
+    }
+}
