@@ -61,3 +61,16 @@ module Idx =
                     file.Data.Length = (file.Dimensions |> Seq.fold (*) 1)
                 with
                 | :? DatasetException -> true))
+
+    [<Property(MaxTest = 200)>]
+    let ``A raw file with bytes dropped from its end is always reported as truncated, never read as complete`` () =
+        Prop.forAll (Arb.fromGen (Gen.zip images (Gen.choose (1, 40)))) (fun ((dims, data, _), drop) ->
+            withFile (fun path ->
+                IdxFormat.Write(path, dims, ReadOnlySpan data, false)
+                let bytes = File.ReadAllBytes path
+                File.WriteAllBytes(path, bytes[.. max 0 (bytes.Length - 1 - drop)])
+                try
+                    IdxFormat.Read(path, 3) |> ignore
+                    false
+                with
+                | :? DatasetException as e -> e.Kind = DatasetErrorKind.Truncated))
