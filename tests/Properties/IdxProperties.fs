@@ -44,7 +44,7 @@ module Idx =
                 let file = IdxFormat.Read(path, 3)
                 List.ofSeq file.Dimensions = List.ofArray dims && file.Data = data))
 
-    [<Property(MaxTest = 300)>]
+    [<Property(MaxTest = 1000)>]
     let ``Flipped, dropped or appended bytes either read or raise the reader's own error`` () =
         Prop.forAll (Arb.fromGen (Gen.zip images damage)) (fun ((dims, data, gzip), hurt) ->
             withFile (fun path ->

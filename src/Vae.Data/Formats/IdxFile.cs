@@ -50,10 +50,13 @@ public static class IdxFormat
             {
                 dims[i] = BinaryPrimitives.ReadInt32BigEndian(dimBytes.AsSpan(4 * i));
                 if (dims[i] <= 0) throw new DatasetException(DatasetErrorKind.Format, path, $"dimension {i} is {dims[i]}", Remedy);
-                total *= dims[i];
+                total *= dims[i]; // each factor < 2^31 and total ≤ Array.MaxLength before it: no overflow
+                if (total > Array.MaxLength)
+                    throw new DatasetException(DatasetErrorKind.Format, path, $"dimensions [{string.Join(", ", dims[..(i + 1)])}...] describe more bytes than one array can hold", Remedy);
             }
-            if (total > Array.MaxLength)
-                throw new DatasetException(DatasetErrorKind.Format, path, $"dimensions [{string.Join(", ", dims)}] describe {total} bytes, more than one array can hold", Remedy);
+            long available = payload == file ? file.Length - file.Position : long.MaxValue;
+            if (available < total)
+                throw new DatasetException(DatasetErrorKind.Truncated, path, $"truncated: dimensions [{string.Join(", ", dims)}] need {total} data bytes but the file holds {available}", Remedy);
             var data = new byte[total];
             int read = ReadUpTo(payload, data, hash);
             if (read < total)

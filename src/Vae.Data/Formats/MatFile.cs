@@ -117,7 +117,12 @@ public static class MatFormat
         if (name != wanted) return null;
 
         long total = 1;
-        foreach (int d in dims) total *= d;
+        foreach (int d in dims)
+        {
+            if (d < 0) throw Bad(path, $"variable '{name}' has a negative dimension {d}");
+            total *= d; // each factor < 2^31 and total ≤ Array.MaxLength before it: no overflow
+            if (total > Array.MaxLength) throw Bad(path, $"variable '{name}' has dimensions [{string.Join(", ", dims)}] too large for one array");
+        }
         long sliceSize = dims.Length == 0 ? 1 : total / Math.Max(1, dims[^1]);
         int slices = dims.Length == 0 ? 1 : dims[^1];
         if (limit is int l)

@@ -101,3 +101,18 @@ public sealed class IdxFormatTests
         Assert.Contains("dimension 0 is 0", e.Message);
     }
 }
+
+public sealed class IdxFormatHeaderTests
+{
+    [Fact]
+    public void Dimensions_whose_product_overflows_are_a_format_error_not_an_arithmetic_exception()
+    {
+        // Found by the FsCheck damage property: a flipped bit in a gzip stream gave dims whose product wrapped around.
+        using var dir = new TempDir();
+        string path = dir.File("x");
+        File.WriteAllBytes(path, [0, 0, 8, 3, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3]);
+        var e = Assert.Throws<DatasetException>(() => IdxFormat.Read(path, 3));
+        Assert.Equal(DatasetErrorKind.Format, e.Kind);
+        Assert.Contains("more bytes than one array can hold", e.Message);
+    }
+}
