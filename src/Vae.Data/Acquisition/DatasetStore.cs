@@ -115,7 +115,7 @@ public static class DatasetStore
                 catch (DatasetException e)
                 {
                     log?.Report($"{spec.Name}: {e.Problem}");
-                    failures.Add("download: " + e.Problem);
+                    failures.Add(e.Problem);
                     break;
                 }
             }
