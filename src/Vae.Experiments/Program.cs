@@ -39,6 +39,7 @@ public static class Program
         root.Subcommands.Add(DataCommands.Create());
         foreach (var c in ModelCommands.Create()) root.Subcommands.Add(c);
         foreach (var c in ReproduceCommands.Create()) root.Subcommands.Add(c);
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

@@ -89,7 +89,7 @@ public static class Evaluator
                 var next = runningLse is null ? lse : torch.logaddexp(runningLse, lse);
                 runningLse = inner.MoveToOuter(next);
             }
-            sum += (runningLse! - Math.Log(k)).sum().item<double>();
+            sum += (runningLse! - Math.Log(k)).to_type(ScalarType.Float64).sum().item<double>(); // [B] → Σ in double
             progress?.Report(new EvaluationProgress((int)Math.Min(n, start + b), (int)n));
         }
         return sum / n;

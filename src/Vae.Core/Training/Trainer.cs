@@ -49,6 +49,22 @@ public static class Trainer
         _ => torch.optim.Adam(model.parameters(), config.LearningRate, config.Beta1, config.Beta2, weight_decay: config.WeightDecay),
     };
 
+    /// <summary>
+    /// One optimisation step on the batch <paramref name="x"/> [B, C, H, W]: forward pass with noise from
+    /// <paramref name="generator"/>, the per-example negative ELBO averaged over the batch, backward, optimizer
+    /// step. Returns the batch's summed terms as doubles (one host sync); the caller owns the dispose scope.
+    /// </summary>
+    public static BatchSums TrainStep(VariationalAutoencoder model, optim.Optimizer optimizer, Tensor x, Generator generator)
+    {
+        var terms = Step.Terms(model, x, generator);   // [B] each
+        optimizer.zero_grad();
+        terms.Total.mean().backward();
+        optimizer.step();
+        using var sums = torch.stack([terms.Total.sum(), terms.Reconstruction.sum(), terms.Kl.sum()]).to(torch.CPU); // [3]
+        var values = sums.data<float>().ToArray();
+        return new BatchSums(values[0], values[1], values[2]);
+    }
+
     /// <summary>Trains <paramref name="model"/> for <see cref="TrainingConfig.Epochs"/> epochs and returns the full history.</summary>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the last checkpoint is intact.</exception>
@@ -80,20 +96,16 @@ public static class Trainer
             foreach (var index in BatchIterator.Indices(n, batchOptions, generator))
             {
                 options.Cancellation.ThrowIfCancellationRequested();
+                using var batchIndex = index; // made by the iterator, outside this step's scope
                 using var scope = torch.NewDisposeScope();
                 step++;
                 var x = data.Train.index_select(0, index);                            // [B, C, H, W]
                 if (config.Binarization == Binarization.Dynamic) x = torch.bernoulli(x, generator); // {0, 1} [B, C, H, W]
-                var terms = Step.Terms(model, x, generator);                           // [B] each
-                var loss = terms.Total.mean();
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                double batchTotal = terms.Total.sum().item<float>();
-                if (!double.IsFinite(batchTotal)) throw new TrainingDivergedException(epoch, step, batchTotal);
-                total += batchTotal;
-                recon += terms.Reconstruction.sum().item<float>();
-                kl += terms.Kl.sum().item<float>();
+                var sums = TrainStep(model, optimizer, x, generator);
+                if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total);
+                total += sums.Total;
+                recon += sums.Reconstruction;
+                kl += sums.Kl;
                 done += x.shape[0];
                 options.Progress?.Report(new TrainingProgress(epoch, config.Epochs, step, steps, total / done, done / watch.Elapsed.TotalSeconds));
             }

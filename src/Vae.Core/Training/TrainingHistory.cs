@@ -6,6 +6,12 @@ namespace Vae.Core.Training;
 /// <param name="Kl">Analytic KL to the prior.</param>
 public sealed record LossSummary(double Total, double Reconstruction, double Kl);
 
+/// <summary>Negative ELBO terms summed over the examples of one batch, in nats.</summary>
+/// <param name="Total">Σ (reconstruction + KL).</param>
+/// <param name="Reconstruction">Σ reconstruction NLL.</param>
+/// <param name="Kl">Σ KL.</param>
+public sealed record BatchSums(double Total, double Reconstruction, double Kl);
+
 /// <summary>What one epoch produced.</summary>
 /// <param name="Epoch">1-based epoch number.</param>
 /// <param name="Train">Mean training loss over the epoch's batches (weights changing during the epoch).</param>

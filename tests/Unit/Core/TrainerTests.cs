@@ -132,4 +132,19 @@ public sealed class TrainerTests
         long growth = rss[^1] - rss[1];
         Assert.True(growth < 8 * 1024 * 1024, $"RSS grew by {growth / 1024} kB between epoch 2 and epoch 20");
     }
+
+    [Theory]
+    [InlineData(Vae.Core.Config.Likelihood.Gaussian)]
+    [InlineData(Vae.Core.Config.Likelihood.GaussianLearnedVariance)]
+    public void Gaussian_likelihoods_train_to_a_finite_lower_loss(Vae.Core.Config.Likelihood likelihood)
+    {
+        using var train = Synthetic.Images(512, 1);
+        using var test = Synthetic.Images(64, 2);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv with { Likelihood = likelihood }, 3, torch.CPU);
+        double before = Evaluator.Evaluate(model, test, 64).Total;
+        var history = Trainer.Fit(model, Synthetic.Fast(2), new TrainingData(train, test));
+        Assert.True(double.IsFinite(history.FinalTest!.Total));
+        Assert.True(history.FinalTest.Total < before, $"{before:F1} → {history.FinalTest.Total:F1}");
+        Assert.Equal(likelihood == Vae.Core.Config.Likelihood.GaussianLearnedVariance, model.ObservationLogVar is not null);
+    }
 }

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using TorchSharp;
+using Vae.Core.Config;
+using Vae.Core.Evaluation;
+using Vae.Core.Models;
+using Vae.Core.Training;
+using Vae.Data.Batching;
+using Vae.Experiments.Runs;
+using static TorchSharp.torch;
+
+namespace Vae.Experiments.Bench;
+
+/// <summary>Training throughput of one model at batch 128.</summary>
+/// <param name="Model">Which model.</param>
+/// <param name="Parameters">Trainable parameters.</param>
+/// <param name="MsPerStep">Median over repeats of the mean step time.</param>
+/// <param name="ExamplesPerSecond">128 / step time.</param>
+/// <param name="TrainingGflopPerExample">From <see cref="FlopCount"/>.</param>
+/// <param name="AchievedGflops">FLOPs per example × examples per second.</param>
+/// <param name="Utilisation">Achieved ÷ measured GEMM throughput.</param>
+/// <param name="DataShare">Share of step time spent producing batches (shuffle + gather).</param>
+/// <param name="Layers">Per-layer forward MACs.</param>
+internal sealed record TrainingBench(string Model, long Parameters, double MsPerStep, double ExamplesPerSecond, double TrainingGflopPerExample,
+    double AchievedGflops, double Utilisation, double DataShare, IReadOnlyList<LayerCost> Layers);
+
+/// <summary>Everything `bench` measures.</summary>
+internal sealed record BenchReport(string Device, int Threads, string Commit, double StartupSeconds, double GemmGflops, int GemmSize,
+    IReadOnlyList<TrainingBench> Training, double IwImagesPerSecond, int IwK, IReadOnlyList<double> RssMiB, double RssGrowthPercent, double WallSeconds);
+
+/// <summary>Measures the machine's matrix throughput and the library's training, evaluation, data and memory behaviour.</summary>
+internal static class BenchRunner
+{
+    const int Batch = 128, Repeats = 5;
+
+    public static BenchReport Run(Device device, Action<string> log)
+    {
+        var wall = Stopwatch.StartNew();
+        var mnist = Entries.Conv28(2);
+        // Start-up first: process start → first finished training step (process start includes the .NET host and libtorch load).
+        double startup;
+        using (var model = Trainer.CreateModel(mnist, 1, device))
+        using (var optimizer = Trainer.CreateOptimizer(model, new TrainingConfig()))
+        using (var g = Devices.Generator(1, device))
+        using (var x = torch.rand([Batch, 1, 28, 28], generator: g).to(device))
+        {
+            using var scope = torch.NewDisposeScope();
+            Trainer.TrainStep(model, optimizer, x, g);
+            startup = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
+        }
+        log($"start-up to first training step: {startup:F2} s");
+        double gemm = Gemm(2048, device);
+        log($"GEMM 2048×2048 float32: {gemm:F1} GFLOP/s on {torch.get_num_threads()} threads");
+        var training = new List<TrainingBench>
+        {
+            TrainThroughput("mnist-z2 conv (32, 64; hidden 256)", mnist, 10, gemm, device),
+            TrainThroughput("svhn-z200 conv (32, 64, 128; hidden 1024)", ModelConfig.ConvRgb32(200), 4, gemm, device),
+        };
+        foreach (var t in training) log($"training {t.Model}: {t.MsPerStep:F1} ms/step, {t.ExamplesPerSecond:F0} ex/s, {t.Utilisation:P1} of GEMM");
+        const int k = 1000;
+        double iw = IwThroughput(mnist, k, device);
+        log($"importance-weighted bound, k = {k}: {iw:F1} images/s");
+        var rss = Memory(mnist, device);
+        double growth = 100.0 * (rss[^1] - rss[1]) / rss[1];
+        log($"RSS over 10 epochs' worth of steps: {rss[0]:F0} → {rss[^1]:F0} MiB (growth from 2nd to last {growth:+0.00;-0.00}%)");
+        return new BenchReport(device.ToString(), torch.get_num_threads(), RunInfo.Capture(device).Commit, startup, gemm, 2048, training, iw, k, rss, growth, wall.Elapsed.TotalSeconds);
+    }
+
+    static double Gemm(int n, Device device)
+    {
+        using var g = Devices.Generator(2, device);
+        using var a = torch.randn([n, n], generator: g).to(device);
+        using var b = torch.randn([n, n], generator: g).to(device);
+        for (int i = 0; i < 3; i++) { using var w = a.matmul(b); }
+        var times = new List<double>();
+        for (int r = 0; r < 10; r++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var c = a.matmul(b);
+            _ = c[0, 0].item<float>(); // wait for the result (a no-op on CPU, a sync on CUDA)
+            times.Add(watch.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * n * n / Median(times) / 1e9;
+    }
+
+    static TrainingBench TrainThroughput(string name, ModelConfig config, int stepsPerRepeat, double gemm, Device device)
+    {
+        using var model = Trainer.CreateModel(config, 1, device);
+        using var optimizer = Trainer.CreateOptimizer(model, new TrainingConfig());
+        using var g = Devices.Generator(3, device);
+        using var pool = torch.rand([4096, config.Channels, config.Height, config.Width], generator: g).to(device); // [N, C, H, W]
+        var options = new BatchOptions(Batch);
+        for (int i = 0; i < 3; i++) Steps(model, optimizer, pool, options, g, 1);
+        var stepTimes = new List<double>();
+        var dataTimes = new List<double>();
+        for (int r = 0; r < Repeats; r++)
+        {
+            var watch = Stopwatch.StartNew();
+            Steps(model, optimizer, pool, options, g, stepsPerRepeat);
+            stepTimes.Add(watch.Elapsed.TotalSeconds / stepsPerRepeat);
+            watch.Restart();
+            int produced = 0;
+            foreach (var batch in BatchIterator.Batches(pool, options, g))
+            {
+                using (batch) _ = batch.shape;
+                if (++produced == stepsPerRepeat) break;
+            }
+            dataTimes.Add(watch.Elapsed.TotalSeconds / stepsPerRepeat);
+        }
+        double step = Median(stepTimes);
+        double flops = FlopCount.TrainingFlopsPerExample(config);
+        double achieved = flops * Batch / step / 1e9;
+        return new TrainingBench(name, model.ParameterCount, step * 1000, Batch / step, flops / 1e9, achieved, achieved / gemm, Median(dataTimes) / step, FlopCount.Layers(config));
+    }
+
+    static void Steps(VariationalAutoencoder model, optim.Optimizer optimizer, Tensor pool, BatchOptions options, Generator g, int count)
+    {
+        model.train();
+        int done = 0;
+        foreach (var index in BatchIterator.Indices(pool.shape[0], options, g))
+        {
+            using var batchIndex = index;
+            using var scope = torch.NewDisposeScope();
+            Trainer.TrainStep(model, optimizer, pool.index_select(0, index), g); // batch [B, C, H, W]
+            if (++done == count) break;
+        }
+    }
+
+    static double IwThroughput(ModelConfig config, int k, Device device)
+    {
+        using var model = Trainer.CreateModel(config, 1, device);
+        using var g = Devices.Generator(4, device);
+        using var images = torch.rand([20, config.Channels, config.Height, config.Width], generator: g).to(device);
+        Evaluator.ImportanceWeightedLogLikelihood(model, images.narrow(0, 0, 2), k, batchSize: 10);
+        var watch = Stopwatch.StartNew();
+        Evaluator.ImportanceWeightedLogLikelihood(model, images, k, batchSize: 10);
+        return images.shape[0] / watch.Elapsed.TotalSeconds;
+    }
+
+    static List<double> Memory(ModelConfig config, Device device)
+    {
+        using var model = Trainer.CreateModel(config, 1, device);
+        using var optimizer = Trainer.CreateOptimizer(model, new TrainingConfig());
+        using var g = Devices.Generator(5, device);
+        using var pool = torch.rand([4096, config.Channels, config.Height, config.Width], generator: g).to(device);
+        var rss = new List<double>();
+        for (int epoch = 0; epoch < 10; epoch++)
+        {
+            Steps(model, optimizer, pool, new BatchOptions(Batch), g, 32); // 32 steps = one pass over the pool
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            using var p = Process.GetCurrentProcess();
+            rss.Add(p.WorkingSet64 / 1048576.0);
+        }
+        return rss;
+    }
+
+    static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+    }
+}

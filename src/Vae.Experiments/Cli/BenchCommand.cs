@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using Vae.Core.Config;
+using Vae.Core.Training;
+using Vae.Experiments.Bench;
+
+namespace Vae.Experiments.Cli;
+
+/// <summary>`bench`: machine limit, training and evaluation throughput, data overhead, memory, start-up.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to stderr)." };
+        var device = Options.Device();
+        var cmd = new Command("bench", "Measure GEMM throughput, training ms/step and FLOP utilisation, importance-weighted throughput, data overhead, RSS growth and start-up time.") { json, device };
+        cmd.SetAction(r =>
+        {
+            bool asJson = r.GetValue(json);
+            Action<string> log = asJson ? Console.Error.WriteLine : Console.WriteLine;
+            var report = BenchRunner.Run(Devices.Resolve(r.GetValue(device)!), log);
+            if (asJson) Console.WriteLine(ConfigJson.Serialize(report));
+            else Print(report);
+            return 0;
+        });
+        return cmd;
+    }
+
+    static void Print(BenchReport r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine();
+        Console.WriteLine(string.Create(inv, $"device {r.Device}, {r.Threads} threads, commit {r.Commit}"));
+        Console.WriteLine(string.Create(inv, $"{"machine limit (GEMM 2048², float32)",-44} {r.GemmGflops,10:F1} GFLOP/s"));
+        foreach (var t in r.Training)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"{t.Model}: {t.Parameters:N0} parameters");
+            Console.WriteLine($"  {"layer",-22} {"kind",-16} {"shape",-34} {"fwd MFLOP",10}");
+            foreach (var l in t.Layers) Console.WriteLine(string.Create(inv, $"  {l.Name,-22} {l.Kind,-16} {l.Shape,-34} {2.0 * l.Macs / 1e6,10:F2}"));
+            Console.WriteLine(string.Create(inv, $"  {"training FLOPs per example (3 × forward)",-74} {t.TrainingGflopPerExample * 1000,10:F2} MFLOP"));
+            Console.WriteLine(string.Create(inv, $"  {"ms per step (batch 128, median)",-74} {t.MsPerStep,10:F2}"));
+            Console.WriteLine(string.Create(inv, $"  {"examples per second",-74} {t.ExamplesPerSecond,10:F0}"));
+            Console.WriteLine(string.Create(inv, $"  {"achieved GFLOP/s",-74} {t.AchievedGflops,10:F1}"));
+            Console.WriteLine(string.Create(inv, $"  {"model FLOP utilisation (achieved ÷ GEMM)",-74} {t.Utilisation,10:P1}"));
+            Console.WriteLine(string.Create(inv, $"  {"data pipeline share of step time",-74} {t.DataShare,10:P2}"));
+        }
+        Console.WriteLine();
+        Console.WriteLine(string.Create(inv, $"{"importance-weighted bound, k = " + r.IwK + " (images/s)",-44} {r.IwImagesPerSecond,10:F1}"));
+        Console.WriteLine(string.Create(inv, $"{"RSS growth, epoch 2 → 10 (%)",-44} {r.RssGrowthPercent,10:F2}"));
+        Console.WriteLine(string.Create(inv, $"{"start-up to first training step (s)",-44} {r.StartupSeconds,10:F2}"));
+        Console.WriteLine(string.Create(inv, $"{"bench wall time (s)",-44} {r.WallSeconds,10:F1}"));
+    }
+}
