@@ -30,6 +30,9 @@ public sealed record TrainingConfig
     /// <summary>Passes over the training set.</summary>
     public int Epochs { get; init; } = 30;
 
+    /// <summary>Stop once this many training examples have been evaluated (mid-epoch if need be); null trains all epochs.</summary>
+    public long? ExampleBudget { get; init; }
+
     /// <summary>Examples per optimisation step.</summary>
     public int BatchSize { get; init; } = 128;
 

@@ -19,8 +19,10 @@ public sealed record TrainingData(Tensor Train, Tensor? Test);
 /// <param name="Progress">Receives a report after each step.</param>
 /// <param name="Cancellation">Stops between steps; the last checkpoint stays valid.</param>
 /// <param name="OnEpoch">Called after each epoch (after its checkpoint is written).</param>
+/// <param name="OnStep">Called after each step with the number of training examples evaluated so far in the run;
+/// it may evaluate the model (the trainer restores train mode afterwards).</param>
 public sealed record TrainingOptions(bool Resume = false, IProgress<TrainingProgress>? Progress = null,
-    CancellationToken Cancellation = default, Action<EpochMetrics>? OnEpoch = null);
+    CancellationToken Cancellation = default, Action<EpochMetrics>? OnEpoch = null, Action<long>? OnStep = null);
 
 /// <summary>
 /// Mini-batch training of a VAE: per step, one dispose scope, the per-example negative ELBO averaged
@@ -86,7 +88,8 @@ public static class Trainer
         int steps = (int)((n + config.BatchSize - 1) / config.BatchSize);
         long seen = history.LastOrDefault()?.ExamplesSeen ?? 0;
 
-        for (int epoch = history.Count + 1; epoch <= config.Epochs; epoch++)
+        long budget = config.ExampleBudget ?? long.MaxValue;
+        for (int epoch = history.Count + 1; epoch <= config.Epochs && seen < budget; epoch++)
         {
             model.train();
             var watch = Stopwatch.StartNew();
@@ -108,11 +111,18 @@ public static class Trainer
                 kl += sums.Kl;
                 done += x.shape[0];
                 options.Progress?.Report(new TrainingProgress(epoch, config.Epochs, step, steps, total / done, done / watch.Elapsed.TotalSeconds));
+                if (options.OnStep is not null)
+                {
+                    options.OnStep(seen + done);
+                    model.train();
+                }
+                if (seen + done >= budget) break;
             }
             double seconds = watch.Elapsed.TotalSeconds;
             seen += done;
             LossSummary? test = null;
-            if (data.Test is not null && (epoch % config.EvalEvery == 0 || epoch == config.Epochs))
+            bool last = epoch == config.Epochs || seen >= budget;
+            if (data.Test is not null && (epoch % config.EvalEvery == 0 || last))
                 test = Evaluator.Evaluate(model, data.Test, Math.Max(config.BatchSize, 500));
             var metrics = new EpochMetrics(epoch, new LossSummary(total / done, recon / done, kl / done), test, seconds, done / seconds, seen);
             history.Add(metrics);

@@ -7,13 +7,15 @@ namespace Vae.Experiments.Cli;
 /// <summary>`reproduce` and `report`.</summary>
 internal static class ReproduceCommands
 {
+    const string PaperGroup = "paper";
+
     public static IEnumerable<Command> Create() => [Reproduce(), ReportCommand()];
 
     static Command Reproduce()
     {
         var entries = new Argument<string[]>("entries")
         {
-            Description = $"Entries or groups: {string.Join(", ", Entries.All.Select(e => e.Name))}; groups {string.Join(", ", Entries.Groups.Keys)}.",
+            Description = $"Entries or groups: {string.Join(", ", Entries.All.Select(e => e.Name))}; groups {string.Join(", ", Entries.Groups.Keys)}, {PaperGroup} (Kingma and Welling 2013, Fig. 2 rerun: paper MLP vs our CNN across latent sizes).",
             Arity = ArgumentArity.OneOrMore,
         };
         var seeds = new Option<int?>("--seeds") { Description = "Number of seeds (1..N); default: the entry's (3 for reference rows, 1 otherwise)." };
@@ -32,12 +34,15 @@ internal static class ReproduceCommands
         epochs.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--epochs must be ≥ 1"); });
         cmd.SetAction((r, ct) =>
         {
-            var list = Entries.Resolve(r.GetValue(entries)!);
+            string[] names = r.GetValue(entries)!;
+            bool paper = names.Contains(PaperGroup);
+            var list = Entries.Resolve(names.Where(n => n != PaperGroup));
             bool isQuick = r.GetValue(quick);
             string results = r.GetValue(outDir) ?? (isQuick ? Path.Combine("scratch", "quick") : "results");
             string runs = r.GetValue(runsDir) ?? (isQuick ? Path.Combine("scratch", "quick", "runs") : "runs");
             var options = new ReproduceOptions(r.GetValue(seeds), isQuick, results, runs, Options.Data(r.GetValue(dataDir)), r.GetValue(device)!, r.GetValue(force), r.GetValue(epochs));
             foreach (var entry in list) Reproducer.Run(entry, options, Console.WriteLine, ct);
+            if (paper) PaperExperiment.Run(options, Console.WriteLine, ct);
             if (!isQuick) Report.Write(results, Devices.Resolve(r.GetValue(device)!), Console.WriteLine);
             return Task.FromResult(0);
         });

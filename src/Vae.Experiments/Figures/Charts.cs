@@ -16,8 +16,8 @@ internal static class Charts
 {
     static readonly ScottPlot.Palettes.Category10 Palette = new();
 
-    /// <summary>Line chart of several series; with <paramref name="logX"/> the x-axis is log10 with decade labels.</summary>
-    public static void Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, int width = 900, int height = 560)
+    /// <summary>Line chart of several series; with <paramref name="logX"/> the x-axis is log10 with decade labels; <paramref name="legend"/> places the legend.</summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, int width = 900, int height = 560, Alignment legend = Alignment.UpperRight)
     {
         var plot = new Plot();
         foreach (var s in series)
@@ -40,7 +40,7 @@ internal static class Charts
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legend);
         AtomicFile.Write(path, temp => plot.SavePng(temp, width, height));
     }
 

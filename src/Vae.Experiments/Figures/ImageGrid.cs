@@ -35,4 +35,30 @@ internal static class ImageGrid
         }
         AtomicFile.Write(path, temp => image.SaveAsPng(temp));
     }
+
+    /// <summary>Tiles PNG files (e.g. chart panels) row by row, <paramref name="columns"/> per row, on white.</summary>
+    public static void Tile(IReadOnlyList<string> pngs, int columns, string path)
+    {
+        var panels = pngs.Select(p => Image.Load<Rgb24>(p)).ToList();
+        try
+        {
+            int w = panels.Max(p => p.Width), h = panels.Max(p => p.Height), rows = (panels.Count + columns - 1) / columns;
+            using var canvas = new Image<Rgb24>(w * Math.Min(columns, panels.Count), h * rows, new Rgb24(255, 255, 255));
+            for (int i = 0; i < panels.Count; i++)
+            {
+                var panel = panels[i];
+                int x0 = (i % columns) * w, y0 = (i / columns) * h;
+                canvas.ProcessPixelRows(panel, (dst, src) =>
+                {
+                    for (int y = 0; y < src.Height; y++) src.GetRowSpan(y).CopyTo(dst.GetRowSpan(y0 + y).Slice(x0));
+                });
+            }
+            AtomicFile.Write(path, temp => canvas.SaveAsPng(temp));
+        }
+        finally
+        {
+            foreach (var p in panels) p.Dispose();
+        }
+    }
 }
+

@@ -60,7 +60,7 @@ internal static class Entries
             foreach (string member in found)
             {
                 var entry = All.FirstOrDefault(e => e.Name == member)
-                    ?? throw new ArgumentException($"unknown entry '{name}'; valid: {string.Join(", ", All.Select(e => e.Name).Concat(Groups.Keys))}");
+                    ?? throw new ArgumentException($"unknown entry '{name}'; valid: {string.Join(", ", All.Select(e => e.Name).Concat(Groups.Keys))}, paper");
                 if (!result.Contains(entry)) result.Add(entry);
             }
         }

@@ -49,10 +49,35 @@ internal static class Report
                 md.AppendLine($"![samples by latent]({Path.GetFileName(path)})").AppendLine();
             }
         }
+        AppendPaperTable(md, resultsDir);
         string readme = Path.Combine(resultsDir, "README.md");
         AtomicFile.WriteText(readme, md.ToString());
         log($"wrote {readme} ({metrics.Count} entries)");
         return readme;
+    }
+
+    /// <summary>The Fig. 2 rerun: final test lower bound per latent size and model, and CNN − paper MLP.</summary>
+    static void AppendPaperTable(StringBuilder md, string resultsDir)
+    {
+        string root = Path.Combine(resultsDir, "paper");
+        if (!Directory.Exists(root)) return;
+        var runs = Directory.GetDirectories(root).Select(d => Path.Combine(d, "metrics.json")).Where(File.Exists)
+            .Select(p => JsonSerializer.Deserialize<PaperRunMetrics>(File.ReadAllText(p), ConfigJson.Options)!).ToList();
+        if (runs.Count == 0) return;
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine("## Kingma and Welling (2013), Fig. 2, rerun next to our CNN").AppendLine();
+        md.AppendLine(inv, $"MNIST, final average lower bound per test datapoint (nats, higher is better) after {runs[0].Budget:N0} training examples; curves in [paper/lower-bound.png](paper/lower-bound.png).").AppendLine();
+        md.AppendLine("| latent | " + string.Join(" | ", PaperExperiment.Models.Select(m => m.Label)) + " | CNN − paper MLP |");
+        md.AppendLine("| --- |" + string.Concat(PaperExperiment.Models.Select(_ => " --- |")) + " --- |");
+        foreach (int latent in PaperExperiment.Latents)
+        {
+            var cells = PaperExperiment.Models.Select(m => runs.FirstOrDefault(r => r.Run == $"{m.Name}-z{latent}")).ToList();
+            if (cells.All(c => c is null)) continue;
+            string diff = cells[^1] is { } conv && cells[0] is { } mlp ? (conv.FinalTestLowerBound - mlp.FinalTestLowerBound).ToString("+0.00;-0.00", inv) : "—";
+            string values = string.Join(" | ", cells.Select(c => c is null ? "—" : string.Create(inv, $"[{c.FinalTestLowerBound:F2}](paper/{c.Run}/metrics.json)")));
+            md.AppendLine($"| {latent} | {values} | {diff} |");
+        }
+        md.AppendLine();
     }
 
     /// <summary>One row of 16 prior samples per latent size, from each entry's committed checkpoint; false when any is missing.</summary>

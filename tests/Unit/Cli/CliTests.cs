@@ -126,3 +126,18 @@ public sealed class CliTests
         Assert.Contains($"total {seedOne:F4}", evalOut);
     }
 }
+
+[Collection("console")]
+public sealed class PaperCliTests
+{
+    [Fact]
+    public void Log_spaced_evaluation_points_span_the_budget()
+    {
+        var points = Vae.Experiments.Runs.PaperExperiment.LogPoints(10_000, 3_000_000, 12);
+        Assert.Equal(10_000, points[0]);
+        Assert.Equal(3_000_000, points[^1]);
+        Assert.Equal(12, points.Count);
+        // Constant ratio between neighbours: (3e6 / 1e4)^(1/11) ≈ 1.680.
+        Assert.All(points.Zip(points.Skip(1)), p => Assert.InRange((double)p.Second / p.First, 1.67, 1.69));
+    }
+}

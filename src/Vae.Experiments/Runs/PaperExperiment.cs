@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Vae.Core.Config;
+using Vae.Core.Evaluation;
+using Vae.Core.Training;
+using Vae.Data;
+using Vae.Data.Acquisition;
+using Vae.Experiments.Cli;
+using Vae.Experiments.Figures;
+using static TorchSharp.torch;
+
+namespace Vae.Experiments.Runs;
+
+/// <summary>One model family of the Fig. 2 rerun.</summary>
+/// <param name="Name">Folder prefix, e.g. paper-mlp.</param>
+/// <param name="Label">Legend text.</param>
+/// <param name="Model">The model for a latent size.</param>
+/// <param name="Training">The protocol (its learning rate is replaced by the selected one when <paramref name="SelectStep"/>).</param>
+/// <param name="SelectStep">Choose the Adagrad step size from <see cref="PaperExperiment.AdagradSteps"/> by early training loss (paper §5).</param>
+internal sealed record PaperModel(string Name, string Label, Func<int, ModelConfig> Model, TrainingConfig Training, bool SelectStep);
+
+/// <summary>A point of a lower-bound curve: examples evaluated so far and the average lower bound per datapoint.</summary>
+/// <param name="Examples">Training examples evaluated.</param>
+/// <param name="Train">Lower bound (−negative ELBO) on the fixed training subset.</param>
+/// <param name="Test">Lower bound on the test set.</param>
+internal sealed record CurvePoint(long Examples, double Train, double Test);
+
+/// <summary>metrics.json of one run of the paper comparison.</summary>
+internal sealed record PaperRunMetrics(string Run, string Model, int LatentDim, long ParameterCount, double LearningRate,
+    IReadOnlyDictionary<string, double> StepSelection, long Budget, IReadOnlyList<CurvePoint> Curve, double FinalTestLowerBound,
+    double FinalTrainLowerBound, ModelConfig Config, TrainingConfig Training, bool Quick, int TrainExamples, int TrainEvalExamples,
+    int TestExamples, string Commit, double WallSeconds, string Device, int Threads);
+
+/// <summary>
+/// Kingma and Welling (2013), Fig. 2, rerun: for each latent size, the paper's MLP (500 tanh units, N(0, 0.01)
+/// initialisation, Adagrad with the step size chosen from {0.01, 0.02, 0.1}, minibatch 100, L = 1, weight decay
+/// 1/N for the N(0, I) prior on parameters), the same MLP with Adam and batch 128, and our CNN, all for the same
+/// budget of training examples, with the average lower bound on a fixed training subset and the test set
+/// recorded at log-spaced points of that budget. Intensities in [0, 1] are the Bernoulli targets, as elsewhere.
+/// </summary>
+internal static class PaperExperiment
+{
+    public static readonly int[] Latents = [3, 5, 10, 20, 200];
+    public static readonly double[] AdagradSteps = [0.01, 0.02, 0.1];
+
+    /// <summary>Training examples evaluated per run (50 epochs of MNIST); the paper's x-axis runs to 10^8.</summary>
+    public const long Budget = 3_000_000;
+
+    /// <summary>Examples used to choose the Adagrad step size ("the first iterations").</summary>
+    public const long SelectionBudget = 100_000;
+
+    const int Points = 12, TrainEval = 10_000;
+
+    public static IReadOnlyList<PaperModel> Models { get; } =
+    [
+        new("paper-mlp", "paper MLP (Adagrad, batch 100)", ModelConfig.PaperMlp,
+            new TrainingConfig { Dataset = "mnist", Optimizer = OptimizerKind.Adagrad, BatchSize = 100, WeightDecay = 1.0 / 60000, Epochs = 100_000 }, true),
+        new("mlp-adam", "MLP (Adam, batch 128)", ModelConfig.PaperMlp, Entries.Protocol("mnist") with { Epochs = 100_000 }, false),
+        new("conv", "our CNN (Adam, batch 128)", Entries.Conv28, Entries.Protocol("mnist") with { Epochs = 100_000 }, false),
+    ];
+
+    public static void Run(ReproduceOptions o, Action<string> log, CancellationToken ct)
+    {
+        var device = Core.Training.Devices.Resolve(o.Device);
+        var logSync = new DataCommands.Log(log);
+        using var trainFull = DatasetStore.Load("mnist", Split.Train, o.Data, logSync).Dataset;
+        using var testFull = DatasetStore.Load("mnist", Split.Test, o.Data, logSync).Dataset;
+        using var train = (o.Quick ? trainFull.Take(Reproducer.QuickTrain) : trainFull.Take(trainFull.Count)).To(device);
+        using var test = (o.Quick ? testFull.Take(Reproducer.QuickTest) : testFull.Take(testFull.Count)).To(device);
+        using var trainEval = train.Images.narrow(0, 0, Math.Min(o.Quick ? 500 : TrainEval, train.Count));
+        long budget = o.Quick ? 3 * Reproducer.QuickTrain : Budget;
+        long selection = o.Quick ? Reproducer.QuickTrain : SelectionBudget;
+        var points = LogPoints(budget / 300, budget, Points);
+        string root = Path.Combine(o.ResultsDir, "paper");
+        var all = new List<PaperRunMetrics>();
+        foreach (int latent in Latents)
+            foreach (var family in Models)
+            {
+                ct.ThrowIfCancellationRequested();
+                string name = $"{family.Name}-z{latent}";
+                string file = Path.Combine(root, name, "metrics.json");
+                if (!o.Force && File.Exists(file))
+                {
+                    log($"paper: {name} already done ({file}); pass --force to retrain");
+                    all.Add(JsonSerializer.Deserialize<PaperRunMetrics>(File.ReadAllText(file), ConfigJson.Options)!);
+                    continue;
+                }
+                var metrics = RunOne(name, family, latent, budget, selection, points, train, test, trainEval, device, o.Quick, log, ct);
+                AtomicFile.WriteText(file, ConfigJson.Serialize(metrics));
+                all.Add(metrics);
+            }
+        DrawFigure(all, Path.Combine(root, "lower-bound.png"));
+        log($"paper: wrote {root}");
+    }
+
+    static PaperRunMetrics RunOne(string name, PaperModel family, int latent, long budget, long selection, IReadOnlyList<long> points,
+        ImageDataset train, ImageDataset test, Tensor trainEval, Device device, bool quick, Action<string> log, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var config = ConfigValidator.Validate(family.Model(latent));
+        var scores = new Dictionary<string, double>();
+        double lr = family.Training.LearningRate;
+        if (family.SelectStep)
+        {
+            foreach (double step in AdagradSteps)
+            {
+                using var probe = Trainer.CreateModel(config, 1, device);
+                string key = step.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
+                try
+                {
+                    var h = Trainer.Fit(probe, family.Training with { LearningRate = step, ExampleBudget = selection }, new TrainingData(train.Images, null),
+                        new TrainingOptions(Cancellation: ct));
+                    scores[key] = h.Epochs[^1].Train.Total;
+                }
+                catch (TrainingDivergedException)
+                {
+                    scores[key] = double.PositiveInfinity; // a step size that diverges loses the selection
+                }
+            }
+            lr = AdagradSteps.MinBy(s => scores[s.ToString("G", System.Globalization.CultureInfo.InvariantCulture)]);
+            log($"paper: {name}: Adagrad step sizes by training loss after {selection} examples: {string.Join(", ", scores.Select(kv => $"{kv.Key} → {kv.Value:F2}"))}; chose {lr}");
+        }
+        var training = ConfigValidator.Validate(family.Training with { LearningRate = lr, ExampleBudget = budget, Seed = 1 });
+        using var model = Trainer.CreateModel(config, 1, device);
+        var curve = new List<CurvePoint>();
+        int next = 0;
+        void Record(long seen)
+        {
+            while (next < points.Count && seen >= points[next])
+            {
+                curve.Add(new CurvePoint(seen, -Evaluator.Evaluate(model, trainEval, Reproducer.EvalBatch).Total, -Evaluator.Evaluate(model, test.Images, Reproducer.EvalBatch).Total));
+                next++;
+            }
+        }
+        log($"paper: {name}: {model.ParameterCount:N0} parameters, lr {lr}, budget {budget:N0} examples");
+        ConsoleProgress.Run($"paper {name}", p => Trainer.Fit(model, training with { Epochs = (int)Math.Min(100_000, budget / train.Count + 1) },
+            new TrainingData(train.Images, null), new TrainingOptions(Progress: p, Cancellation: ct, OnStep: Record)));
+        var run = RunInfo.Capture(device);
+        return new PaperRunMetrics(name, family.Label, latent, model.ParameterCount, lr, scores, budget, curve, curve[^1].Test, curve[^1].Train,
+            config, training, quick, train.Count, (int)trainEval.shape[0], test.Count, run.Commit, watch.Elapsed.TotalSeconds, run.Device, run.Threads);
+    }
+
+    /// <summary><paramref name="count"/> points from <paramref name="first"/> to <paramref name="last"/>, evenly spaced in log10.</summary>
+    public static IReadOnlyList<long> LogPoints(long first, long last, int count) =>
+        Enumerable.Range(0, count).Select(i => (long)Math.Round(Math.Pow(10, Math.Log10(first) + i * (Math.Log10(last) - Math.Log10(first)) / (count - 1)))).Distinct().ToList();
+
+    static void DrawFigure(IReadOnlyList<PaperRunMetrics> runs, string path)
+    {
+        var panels = new List<string>();
+        foreach (int latent in Latents)
+        {
+            var series = new List<Series>();
+            int color = 0;
+            foreach (var family in Models)
+            {
+                var r = runs.FirstOrDefault(m => m.Run == $"{family.Name}-z{latent}");
+                if (r is not null)
+                {
+                    series.Add(new Series($"{family.Label}, train", r.Curve.Select(c => (double)c.Examples).ToArray(), r.Curve.Select(c => c.Train).ToArray(), true, color));
+                    series.Add(new Series($"{family.Label}, test", r.Curve.Select(c => (double)c.Examples).ToArray(), r.Curve.Select(c => c.Test).ToArray(), false, color));
+                }
+                color++;
+            }
+            if (series.Count == 0) continue;
+            string panel = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"lower-bound-z{latent}.png");
+            Charts.Lines(panel, $"MNIST, latent {latent}", "training examples evaluated", "average lower bound per datapoint (nats)", series, logX: true, width: 700, height: 480, legend: ScottPlot.Alignment.LowerRight);
+            panels.Add(panel);
+        }
+        ImageGrid.Tile(panels, 3, path);
+    }
+}
