@@ -77,7 +77,7 @@ internal static class ModelCommands
             var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
             using (vae)
             {
-                using var testFull = DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(r.GetValue(dataDir)), new DataCommands.Log(Console.Error.WriteLine)).Dataset;
+                using var testFull = TestSplit(state, r.GetValue(dataDir), torch.CPU, Console.Error.WriteLine);
                 using var test = (r.GetValue(limit) is int l ? testFull.Take(Math.Min(l, testFull.Count)) : testFull.Take(testFull.Count)).To(dev);
                 var m = Evaluator.Evaluate(vae, test.Images, Reproducer.EvalBatch);
                 Console.WriteLine($"{state.Training.Dataset} test ({test.Count} images): total {m.Total:F4}, reconstruction {m.Reconstruction:F4}, KL {m.Kl:F4}");
@@ -121,7 +121,7 @@ internal static class ModelCommands
             var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
             using (vae)
             {
-                using var test = DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(r.GetValue(dataDir)), new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
+                using var test = TestSplit(state, r.GetValue(dataDir), dev, Console.WriteLine);
                 ModelFigures.Latent(vae, test, r.GetValue(outFile)!, $"{state.Training.Dataset}: test-set latent means");
             }
             Console.WriteLine($"wrote {r.GetValue(outFile)}");
@@ -165,7 +165,7 @@ internal static class ModelCommands
             {
                 using var test = name == "sample"
                     ? null
-                    : DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(r.GetValue(dataDir)), new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
+                    : TestSplit(state, r.GetValue(dataDir), dev, Console.WriteLine);
                 using var images = make(vae, test!, dev, r.GetValue(seed), r.GetValue(count));
                 ImageGrid.Save(images, 10, r.GetValue(outFile)!);
             }
@@ -173,6 +173,13 @@ internal static class ModelCommands
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The test split of the dataset a checkpoint was trained on, on <paramref name="device"/>.</summary>
+    static ImageDataset TestSplit(CheckpointState state, string? dataDir, Device device, Action<string> log)
+    {
+        using var loaded = DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(dataDir), new DataCommands.Log(log)).Dataset;
+        return loaded.To(device);
     }
 
     sealed class PlainEvalProgress : IProgress<EvaluationProgress>

@@ -39,7 +39,7 @@ internal static class Reproducer
     {
         var device = Devices.Resolve(o.Device);
         string dataset = entry.Training.Dataset;
-        var logSync = new SyncLog(log);
+        var logSync = new DataCommands.Log(log);
         var dataOptions = o.Data with { AllowSample = o.Quick || o.Data.AllowSample };
         using var trainFull = DatasetStore.Load(dataset, Split.Train, dataOptions, logSync).Dataset;
         using var testFull = DatasetStore.Load(dataset, Split.Test, dataOptions, logSync).Dataset;
@@ -134,10 +134,5 @@ internal static class Reproducer
         foreach (string name in new[] { "model.safetensors", "trainer.json" }) File.Copy(Path.Combine(from, name), Path.Combine(temp, name));
         if (Directory.Exists(to)) Directory.Delete(to, true);
         Directory.Move(temp, to);
-    }
-
-    sealed class SyncLog(Action<string> log) : IProgress<string>
-    {
-        public void Report(string value) => log(value);
     }
 }
