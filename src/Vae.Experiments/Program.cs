@@ -46,7 +46,7 @@ public static class Program
     /// <summary>The message for an expected failure, or null for a bug (which then keeps its stack trace).</summary>
     static string? OneLine(Exception e) => e switch
     {
-        DatasetException or CheckpointException or TrainingDivergedException or ArgumentException or IOException or UnauthorizedAccessException => e.Message,
+        DatasetException or CheckpointException or TrainingDivergedException or Bench.PeerUnavailableException or ArgumentException or IOException or UnauthorizedAccessException => e.Message,
         OperationCanceledException => "cancelled; the last checkpoint is kept (resume with the same command)",
         _ => null,
     };

@@ -23,16 +23,30 @@ namespace Vae.Experiments.Bench;
 internal sealed record TrainingBench(string Model, long Parameters, double MsPerStep, double ExamplesPerSecond, double TrainingGflopPerExample,
     double AchievedGflops, double Utilisation, double DataShare, IReadOnlyList<LayerCost> Layers);
 
+/// <summary>Ours against the PyTorch peer, alternating rounds; ratios are peer ms ÷ our ms (above 1: we are faster).</summary>
+/// <param name="Torch">Peer's PyTorch version.</param>
+/// <param name="PeerGemmGflops">Peer's GEMM throughput: shows how much of any gap is the BLAS.</param>
+/// <param name="OursMsPerStep">Our median ms per step per model over the rounds.</param>
+/// <param name="PeerMsPerStep">The peer's median ms per step per model over the rounds.</param>
+/// <param name="Ratio">Peer ÷ ours per model.</param>
+/// <param name="Rounds">Alternating rounds run.</param>
+internal sealed record PeerComparison(string Torch, double PeerGemmGflops, IReadOnlyDictionary<string, double> OursMsPerStep,
+    IReadOnlyDictionary<string, double> PeerMsPerStep, IReadOnlyDictionary<string, double> Ratio, int Rounds);
+
 /// <summary>Everything `bench` measures.</summary>
 internal sealed record BenchReport(string Device, int Threads, string Commit, double StartupSeconds, double GemmGflops, int GemmSize,
-    IReadOnlyList<TrainingBench> Training, double IwImagesPerSecond, int IwK, IReadOnlyList<double> RssMiB, double RssGrowthPercent, double WallSeconds);
+    IReadOnlyList<TrainingBench> Training, double IwImagesPerSecond, int IwK, IReadOnlyList<double> RssMiB, double RssGrowthPercent,
+    PeerComparison? Peer, double WallSeconds);
 
 /// <summary>Measures the machine's matrix throughput and the library's training, evaluation, data and memory behaviour.</summary>
 internal static class BenchRunner
 {
     const int Batch = 128, Repeats = 5;
 
-    public static BenchReport Run(Device device, Action<string> log)
+    static readonly (string Key, ModelConfig Config, int Steps)[] PeerModels =
+        [("mnist-z2", Entries.Conv28(2), 10), ("svhn-z200", ModelConfig.ConvRgb32(200), 4)];
+
+    public static BenchReport Run(Device device, bool peer, Action<string> log)
     {
         var wall = Stopwatch.StartNew();
         var mnist = Entries.Conv28(2);
@@ -62,7 +76,27 @@ internal static class BenchRunner
         var rss = Memory(mnist, device);
         double growth = 100.0 * (rss[^1] - rss[1]) / rss[1];
         log($"RSS over 10 epochs' worth of steps: {rss[0]:F0} → {rss[^1]:F0} MiB (growth from 2nd to last {growth:+0.00;-0.00}%)");
-        return new BenchReport(device.ToString(), torch.get_num_threads(), RunInfo.Capture(device).Commit, startup, gemm, 2048, training, iw, k, rss, growth, wall.Elapsed.TotalSeconds);
+        var comparison = peer ? ComparePeer(gemm, device, log) : null;
+        return new BenchReport(device.ToString(), torch.get_num_threads(), RunInfo.Capture(device).Commit, startup, gemm, 2048, training, iw, k, rss, growth, comparison, wall.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Two rounds of ours then the peer, same models, batch and threads; medians per side.</summary>
+    static PeerComparison ComparePeer(double gemm, Device device, Action<string> log)
+    {
+        const int rounds = 2;
+        var ours = PeerModels.ToDictionary(m => m.Key, _ => new List<double>());
+        var theirs = PeerModels.ToDictionary(m => m.Key, _ => new List<double>());
+        PeerResult? last = null;
+        for (int round = 1; round <= rounds; round++)
+        {
+            foreach (var (key, config, steps) in PeerModels) ours[key].Add(TrainThroughput(key, config, steps, gemm, device).MsPerStep);
+            last = PyTorchPeer.Run(torch.get_num_threads());
+            foreach (var (key, _, _) in PeerModels) theirs[key].Add(last.MsPerStep[key]);
+            log($"peer round {round}: " + string.Join(", ", PeerModels.Select(m => $"{m.Key} ours {ours[m.Key][^1]:F1} ms, PyTorch {last.Torch} {theirs[m.Key][^1]:F1} ms")));
+        }
+        var o = ours.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+        var t = theirs.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+        return new PeerComparison(last!.Torch, last.GemmGflops, o, t, o.ToDictionary(kv => kv.Key, kv => t[kv.Key] / kv.Value), rounds);
     }
 
     static double Gemm(int n, Device device)

@@ -13,12 +13,13 @@ internal static class BenchCommand
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON object (progress goes to stderr)." };
         var device = Options.Device();
-        var cmd = new Command("bench", "Measure GEMM throughput, training ms/step and FLOP utilisation, importance-weighted throughput, data overhead, RSS growth and start-up time.") { json, device };
+        var peer = new Option<bool>("--peer") { Description = "Also time the same models in PyTorch (benchmarks/peer_pytorch.py; on Debian 12: apt-get install python3-torch), alternating with ours, and print the ratio." };
+        var cmd = new Command("bench", "Measure GEMM throughput, training ms/step and FLOP utilisation, importance-weighted throughput, data overhead, RSS growth and start-up time.") { json, device, peer };
         cmd.SetAction(r =>
         {
             bool asJson = r.GetValue(json);
             Action<string> log = asJson ? Console.Error.WriteLine : Console.WriteLine;
-            var report = BenchRunner.Run(Devices.Resolve(r.GetValue(device)!), log);
+            var report = BenchRunner.Run(Devices.Resolve(r.GetValue(device)!), r.GetValue(peer), log);
             if (asJson) Console.WriteLine(ConfigJson.Serialize(report));
             else Print(report);
             return 0;
@@ -49,6 +50,15 @@ internal static class BenchCommand
         Console.WriteLine(string.Create(inv, $"{"importance-weighted bound, k = " + r.IwK + " (images/s)",-44} {r.IwImagesPerSecond,10:F1}"));
         Console.WriteLine(string.Create(inv, $"{"RSS growth, epoch 2 → 10 (%)",-44} {r.RssGrowthPercent,10:F2}"));
         Console.WriteLine(string.Create(inv, $"{"start-up to first training step (s)",-44} {r.StartupSeconds,10:F2}"));
+        if (r.Peer is { } p)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"PyTorch peer {p.Torch} ({p.Rounds} alternating rounds; ratio = peer ms ÷ our ms, above 1 means we are faster):");
+            foreach (var key in p.Ratio.Keys)
+                Console.WriteLine(string.Create(inv, $"  {key,-12} ours {p.OursMsPerStep[key],9:F1} ms   peer {p.PeerMsPerStep[key],9:F1} ms   ratio {p.Ratio[key],6:F2}"));
+            Console.WriteLine(string.Create(inv, $"  note: this peer is Debian's python3-torch with generic BLAS (GEMM {p.PeerGemmGflops:F1} GFLOP/s against our {r.GemmGflops:F1}), a weak baseline;"));
+            Console.WriteLine("  the model FLOP utilisation above is the figure that matters.");
+        }
         Console.WriteLine(string.Create(inv, $"{"bench wall time (s)",-44} {r.WallSeconds,10:F1}"));
     }
 }
