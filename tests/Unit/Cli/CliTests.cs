@@ -124,6 +124,14 @@ public sealed class CliTests
         Assert.True(evalCode == 0, evalErr);
         double seedOne = metrics.GetProperty("perSeed")[0].GetProperty("test").GetProperty("total").GetDouble();
         Assert.Contains($"total {seedOne:F4}", evalOut);
+
+        var (reportCode, _, reportErr) = Run("report", "--out", dir.File("results"), "--device", "cpu");
+        Assert.True(reportCode == 0, reportErr);
+        string readme = File.ReadAllText(dir.File("results/README.md"));
+        var test = metrics.GetProperty("test");
+        string row = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"| [mnist-z2](mnist-z2/metrics.json) | mnist | 2 | 132.39 | {test.GetProperty("total").GetDouble():F2} ± {test.GetProperty("totalSd").GetDouble():F2} |");
+        Assert.Contains(row, readme);
     }
 }
 
