@@ -66,6 +66,7 @@ internal static class Reproducer
                 }
             }
             var training = ConfigValidator.Validate(entry.Training with { Seed = seed, Epochs = epochs, CheckpointDir = SeedCheckpoint(o, entry, seed) });
+            if (o.Force && Directory.Exists(training.CheckpointDir)) Directory.Delete(training.CheckpointDir, recursive: true); // retrain, do not resume
             results.Add(TrainSeed(entry, model, training, train, test, device, log, ct));
             AtomicFile.WriteText(seedFile, ConfigJson.Serialize(results[^1]));
         }

@@ -54,6 +54,20 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Resuming_with_another_protocol_or_fewer_epochs_is_refused()
+    {
+        using var dir = new TempDir();
+        using var train = Synthetic.Images(128, 1);
+        using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
+            Trainer.Fit(first, Synthetic.Fast(2, dir.File("c")), new TrainingData(train, null));
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var lr = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(3, dir.File("c")) with { LearningRate = 0.5 }, new TrainingData(train, null), new TrainingOptions(Resume: true)));
+        Assert.Contains("trained with another protocol", lr.Message);
+        var fewer = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1, dir.File("c")), new TrainingData(train, null), new TrainingOptions(Resume: true)));
+        Assert.Contains("has 2 epochs, more than the 1 asked for", fewer.Message);
+    }
+
+    [Fact]
     public void A_non_finite_loss_stops_training_naming_the_epoch_and_step()
     {
         using var train = Synthetic.Images(128, 1);
