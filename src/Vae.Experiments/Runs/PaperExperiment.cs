@@ -62,11 +62,9 @@ internal static class PaperExperiment
     public static void Run(ReproduceOptions o, Action<string> log, CancellationToken ct)
     {
         var device = Core.Training.Devices.Resolve(o.Device);
-        var logSync = new DataCommands.Log(log);
-        using var trainFull = DatasetStore.Load("mnist", Split.Train, o.Data, logSync).Dataset;
-        using var testFull = DatasetStore.Load("mnist", Split.Test, o.Data, logSync).Dataset;
-        using var train = (o.Quick ? trainFull.Take(Reproducer.QuickTrain) : trainFull.Take(trainFull.Count)).To(device);
-        using var test = (o.Quick ? testFull.Take(Reproducer.QuickTest) : testFull.Take(testFull.Count)).To(device);
+        var (train, test) = Reproducer.LoadSplits("mnist", o, device, log);
+        using var trainOwned = train;
+        using var testOwned = test;
         using var trainEval = train.Images.narrow(0, 0, Math.Min(o.Quick ? 500 : TrainEval, train.Count));
         long budget = o.Quick ? 3 * Reproducer.QuickTrain : Budget;
         long selection = o.Quick ? Reproducer.QuickTrain : SelectionBudget;

@@ -39,12 +39,9 @@ internal static class Reproducer
     {
         var device = Devices.Resolve(o.Device);
         string dataset = entry.Training.Dataset;
-        var logSync = new DataCommands.Log(log);
-        var dataOptions = o.Data with { AllowSample = o.Quick || o.Data.AllowSample };
-        using var trainFull = DatasetStore.Load(dataset, Split.Train, dataOptions, logSync).Dataset;
-        using var testFull = DatasetStore.Load(dataset, Split.Test, dataOptions, logSync).Dataset;
-        using var train = (o.Quick ? trainFull.Take(Math.Min(QuickTrain, trainFull.Count)) : trainFull.Take(trainFull.Count)).To(device);
-        using var test = (o.Quick ? testFull.Take(Math.Min(QuickTest, testFull.Count)) : testFull.Take(testFull.Count)).To(device);
+        var (train, test) = LoadSplits(dataset, o with { Data = o.Data with { AllowSample = o.Quick || o.Data.AllowSample } }, device, log);
+        using var trainOwned = train;
+        using var testOwned = test;
         var model = ConfigValidator.Validate(entry.Model with { Channels = train.Info.Channels, Height = train.Info.Height, Width = train.Info.Width });
         int epochs = o.Epochs ?? (o.Quick ? QuickEpochs : entry.Training.Epochs);
         string outDir = Path.Combine(o.ResultsDir, entry.Name);
@@ -101,6 +98,17 @@ internal static class Reproducer
             (entry.Reference is null ? "" : $", reference {entry.Reference.Total:F2}, difference {testAgg.Total - entry.Reference.Total:+0.00;-0.00}") +
             $"; wrote {Path.Combine(outDir, "metrics.json")}");
         return metrics;
+    }
+
+    /// <summary>The training and test splits of <paramref name="dataset"/> on <paramref name="device"/>; with --quick, their first <see cref="QuickTrain"/> and <see cref="QuickTest"/> images. The caller owns both.</summary>
+    public static (ImageDataset Train, ImageDataset Test) LoadSplits(string dataset, ReproduceOptions o, Device device, Action<string> log)
+    {
+        var logSync = new DataCommands.Log(log);
+        using var trainFull = DatasetStore.Load(dataset, Split.Train, o.Data, logSync).Dataset;
+        using var testFull = DatasetStore.Load(dataset, Split.Test, o.Data, logSync).Dataset;
+        using var train = trainFull.Take(o.Quick ? Math.Min(QuickTrain, trainFull.Count) : trainFull.Count);
+        using var test = testFull.Take(o.Quick ? Math.Min(QuickTest, testFull.Count) : testFull.Count);
+        return (train.To(device), test.To(device));
     }
 
     static SeedResult TrainSeed(Entry entry, ModelConfig model, TrainingConfig training, ImageDataset train, ImageDataset test, Device device, Action<string> log, CancellationToken ct)
