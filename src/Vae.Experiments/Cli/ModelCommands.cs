@@ -78,7 +78,7 @@ internal static class ModelCommands
             using (vae)
             {
                 using var testFull = TestSplit(state, r.GetValue(dataDir), torch.CPU, Console.Error.WriteLine);
-                using var test = (r.GetValue(limit) is int l ? testFull.Take(Math.Min(l, testFull.Count)) : testFull.Take(testFull.Count)).To(dev);
+                using var test = (r.GetValue(limit) is int l ? testFull.Take(Math.Min(l, testFull.Count)) : testFull).To(dev);
                 var m = Evaluator.Evaluate(vae, test.Images, Reproducer.EvalBatch);
                 Console.WriteLine($"{state.Training.Dataset} test ({test.Count} images): total {m.Total:F4}, reconstruction {m.Reconstruction:F4}, KL {m.Kl:F4}");
                 int k = r.GetValue(iw);

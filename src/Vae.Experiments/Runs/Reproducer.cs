@@ -106,8 +106,9 @@ internal static class Reproducer
         var logSync = new DataCommands.Log(log);
         using var trainFull = DatasetStore.Load(dataset, Split.Train, o.Data, logSync).Dataset;
         using var testFull = DatasetStore.Load(dataset, Split.Test, o.Data, logSync).Dataset;
-        using var train = trainFull.Take(o.Quick ? Math.Min(QuickTrain, trainFull.Count) : trainFull.Count);
-        using var test = testFull.Take(o.Quick ? Math.Min(QuickTest, testFull.Count) : testFull.Count);
+        if (!o.Quick) return (trainFull.To(device), testFull.To(device)); // new handles: disposing the loaded ones is safe
+        using var train = trainFull.Take(Math.Min(QuickTrain, trainFull.Count));
+        using var test = testFull.Take(Math.Min(QuickTest, testFull.Count));
         return (train.To(device), test.To(device));
     }
 
