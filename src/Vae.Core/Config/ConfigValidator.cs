@@ -15,6 +15,7 @@ public static class ConfigValidator
         InRange(nameof(c.Width), c.Width, 4, 1024);
         InRange(nameof(c.LatentDim), c.LatentDim, 1, 4096);
         InRange(nameof(c.HiddenDim), c.HiddenDim, 1, 65536);
+        InRange(nameof(c.ExtraConvsPerLevel), c.ExtraConvsPerLevel, 0, 8);
         Defined(nameof(c.Architecture), c.Architecture);
         Defined(nameof(c.Likelihood), c.Likelihood);
         Positive(nameof(c.GaussianStd), c.GaussianStd);
@@ -42,6 +43,7 @@ public static class ConfigValidator
         InRange(nameof(c.EvalEvery), c.EvalEvery, 1, 100_000);
         Defined(nameof(c.Optimizer), c.Optimizer);
         Defined(nameof(c.Binarization), c.Binarization);
+        Defined(nameof(c.Schedule), c.Schedule);
         if (!(c.LearningRate > 0 && c.LearningRate <= 10)) throw new ArgumentException($"LearningRate must be in (0, 10], got {c.LearningRate}", nameof(c.LearningRate));
         if (!(c.Beta1 >= 0 && c.Beta1 < 1)) throw new ArgumentException($"Beta1 must be in [0, 1), got {c.Beta1}", nameof(c.Beta1));
         if (!(c.Beta2 >= 0 && c.Beta2 < 1)) throw new ArgumentException($"Beta2 must be in [0, 1), got {c.Beta2}", nameof(c.Beta2));

@@ -45,6 +45,13 @@ public sealed record ModelConfig
     /// <summary>Output channels of each stride-2 convolution (Conv only); each halves H and W.</summary>
     public IReadOnlyList<int> ConvChannels { get; init; } = [32, 64];
 
+    /// <summary>
+    /// Extra 3×3 stride-1 convolutions (with ReLU) at each resolution level of the Conv model: after each strided
+    /// convolution in the encoder and before each transposed convolution in the decoder, mirrored. 0 is the seed's
+    /// shallow design; 1 deepens both networks at little parameter cost.
+    /// </summary>
+    public int ExtraConvsPerLevel { get; init; }
+
     /// <summary>Units of the fully connected hidden layer (512 for the MNIST Conv model, 500 for the paper's MLP).</summary>
     public int HiddenDim { get; init; } = 512;
 
@@ -73,7 +80,7 @@ public sealed record ModelConfig
         other is not null && Channels == other.Channels && Height == other.Height && Width == other.Width &&
         LatentDim == other.LatentDim && Architecture == other.Architecture && ConvChannels.SequenceEqual(other.ConvChannels) &&
         HiddenDim == other.HiddenDim && Likelihood == other.Likelihood && GaussianStd.Equals(other.GaussianStd) &&
-        MlpInitStd.Equals(other.MlpInitStd);
+        MlpInitStd.Equals(other.MlpInitStd) && ExtraConvsPerLevel == other.ExtraConvsPerLevel;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Channels, Height, Width, LatentDim, Architecture, HiddenDim, Likelihood, ConvChannels.Count);

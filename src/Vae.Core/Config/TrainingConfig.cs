@@ -9,6 +9,15 @@ public enum OptimizerKind
     Adagrad,
 }
 
+/// <summary>How the step size changes over a run.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The step size stays at <see cref="TrainingConfig.LearningRate"/> (the seed's protocol).</summary>
+    Constant,
+    /// <summary>Cosine annealing (Loshchilov and Hutter, 2017) per step, from the learning rate at the first step to 0 after the last.</summary>
+    Cosine,
+}
+
 /// <summary>How training images are presented to a Bernoulli model.</summary>
 public enum Binarization
 {
@@ -41,6 +50,9 @@ public sealed record TrainingConfig
 
     /// <summary>Step size.</summary>
     public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>How the step size changes over the run's steps (all epochs, or the example budget when that ends first).</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>Adam β₁.</summary>
     public double Beta1 { get; init; } = 0.9;

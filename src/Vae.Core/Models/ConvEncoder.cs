@@ -6,8 +6,9 @@ using static TorchSharp.torch;
 namespace Vae.Core.Models;
 
 /// <summary>
-/// Convolutional encoder: stride-2 4×4 convolutions with ReLU (each halves H and W), one fully
-/// connected ReLU hidden layer, then linear heads for μ and log σ².
+/// Convolutional encoder: stride-2 4×4 convolutions with ReLU (each halves H and W), each followed by
+/// <see cref="ModelConfig.ExtraConvsPerLevel"/> 3×3 stride-1 ReLU convolutions, one fully connected ReLU
+/// hidden layer, then linear heads for μ and log σ².
 /// Parameter names: convs.{i}.weight, hidden.weight, mu.weight, logvar.weight (and biases).
 /// </summary>
 public sealed class ConvEncoder : nn.Module<Tensor, Posterior>
@@ -25,6 +26,8 @@ public sealed class ConvEncoder : nn.Module<Tensor, Posterior>
         foreach (int outChannels in config.ConvChannels)
         {
             convs.Add(nn.Conv2d(inChannels, outChannels, kernel_size: 4, stride: 2, padding: 1));
+            for (int k = 0; k < config.ExtraConvsPerLevel; k++)
+                convs.Add(nn.Conv2d(outChannels, outChannels, kernel_size: 3, stride: 1, padding: 1));
             inChannels = outChannels;
         }
         int factor = 1 << config.ConvChannels.Count;
@@ -40,7 +43,7 @@ public sealed class ConvEncoder : nn.Module<Tensor, Posterior>
     {
         using var scope = torch.NewDisposeScope();
         var h = x;
-        foreach (var conv in convs) h = nn.functional.relu(conv.call(h)); // [B, C_i, H/2^i, W/2^i]
+        foreach (var conv in convs) h = nn.functional.relu(conv.call(h)); // [B, C_i, H/2^i, W/2^i] at level i
         h = nn.functional.relu(hidden.call(h.flatten(1)));                // [B, hidden]
         var result = new Posterior(mu.call(h), logvar.call(h));           // [B, D] each
         scope.MoveToOuter(result.Mu, result.LogVar);

@@ -67,6 +67,21 @@ public static class Trainer
         return new BatchSums(values[0], values[1], values[2]);
     }
 
+    /// <summary>
+    /// The step size of 0-based step <paramref name="step"/> of <paramref name="totalSteps"/>: constant, or
+    /// lr · ½ (1 + cos(π · step / totalSteps)) for <see cref="LearningRateSchedule.Cosine"/>.
+    /// </summary>
+    public static double LearningRateAt(TrainingConfig config, long step, long totalSteps) => config.Schedule switch
+    {
+        LearningRateSchedule.Cosine => config.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / Math.Max(totalSteps, 1))),
+        _ => config.LearningRate,
+    };
+
+    static void SetLearningRate(optim.Optimizer optimizer, double learningRate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+    }
+
     /// <summary>Trains <paramref name="model"/> for <see cref="TrainingConfig.Epochs"/> epochs and returns the full history.</summary>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the last checkpoint is intact.</exception>
@@ -94,6 +109,7 @@ public static class Trainer
         long seen = history.LastOrDefault()?.ExamplesSeen ?? 0;
 
         long budget = config.ExampleBudget ?? long.MaxValue;
+        long totalSteps = Math.Min((long)config.Epochs * steps, (budget + config.BatchSize - 1) / config.BatchSize);
         for (int epoch = history.Count + 1; epoch <= config.Epochs && seen < budget; epoch++)
         {
             model.train();
@@ -107,6 +123,8 @@ public static class Trainer
                 using var batchIndex = index; // made by the iterator, outside this step's scope
                 using var scope = torch.NewDisposeScope();
                 step++;
+                if (config.Schedule != LearningRateSchedule.Constant)
+                    SetLearningRate(optimizer, LearningRateAt(config, (long)(epoch - 1) * steps + step - 1, totalSteps));
                 var x = data.Train.index_select(0, index);                            // [B, C, H, W]
                 if (config.Binarization == Binarization.Dynamic) x = torch.bernoulli(x, generator); // {0, 1} [B, C, H, W]
                 var sums = TrainStep(model, optimizer, x, generator);

@@ -33,8 +33,11 @@ internal static class FlopCount
         for (int i = 0; i < c.ConvChannels.Count; i++)
         {
             h /= 2; w /= 2;
-            layers.Add(new($"encoder.convs.{i}", "Conv2d", $"{channels}→{c.ConvChannels[i]}, 4×4/2, out {h}×{w}", c.ConvChannels[i] * channels * 16 * h * w));
+            int index = i * (1 + c.ExtraConvsPerLevel);
+            layers.Add(new($"encoder.convs.{index}", "Conv2d", $"{channels}→{c.ConvChannels[i]}, 4×4/2, out {h}×{w}", c.ConvChannels[i] * channels * 16 * h * w));
             channels = c.ConvChannels[i];
+            for (int k = 1; k <= c.ExtraConvsPerLevel; k++)
+                layers.Add(new($"encoder.convs.{index + k}", "Conv2d", $"{channels}→{channels}, 3×3/1, out {h}×{w}", channels * channels * 9 * h * w));
         }
         long flat = channels * h * w;
         layers.Add(new("encoder.hidden", "Linear", $"{flat}→{c.HiddenDim}", flat * c.HiddenDim));
@@ -44,6 +47,9 @@ internal static class FlopCount
         for (int i = c.ConvChannels.Count - 1, j = 0; i >= 0; i--, j++)
         {
             long outChannels = i == 0 ? c.Channels : c.ConvChannels[i - 1];
+            long inChannels = c.ConvChannels[i];
+            for (int k = 0; k < c.ExtraConvsPerLevel; k++)
+                layers.Add(new($"decoder.refines.{j * c.ExtraConvsPerLevel + k}", "Conv2d", $"{inChannels}→{inChannels}, 3×3/1, out {h}×{w}", inChannels * inChannels * 9 * h * w));
             layers.Add(new($"decoder.deconvs.{j}", "ConvTranspose2d", $"{c.ConvChannels[i]}→{outChannels}, 4×4/2, in {h}×{w}", c.ConvChannels[i] * outChannels * 16 * h * w));
             h *= 2; w *= 2;
         }

@@ -30,7 +30,11 @@ internal static class ModelCommands
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
         var dataDir = Options.DataDir();
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 1e-3 };
-        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr };
+        var schedule = new Option<LearningRateSchedule>("--schedule") { Description = "constant, or cosine decay to 0 over the run.", DefaultValueFactory = _ => LearningRateSchedule.Constant };
+        var extraConvs = Options.Int("--extra-convs", "Conv only: extra 3x3 convolutions per resolution level in encoder and decoder (0: the seed's shallow design).", 0);
+        var hidden = new Option<int?>("--hidden") { Description = "Units of the fully connected hidden layer (default: 256 for the 28x28 conv model, 1024 for 32x32 RGB, 500 for mlp)." };
+        var binarization = new Option<Binarization>("--binarization") { Description = "none (intensities as targets) or dynamic (training images re-sampled as Bernoulli(intensity) each time they are seen).", DefaultValueFactory = _ => Binarization.None };
+        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization };
         cmd.SetAction((r, ct) =>
         {
             var dev = Devices.Resolve(r.GetValue(device)!);
@@ -42,10 +46,16 @@ internal static class ModelCommands
             var model = ConfigValidator.Validate(train.Info.Channels == 3 && r.GetValue(arch) == Architecture.Conv
                 ? ModelConfig.ConvRgb32(r.GetValue(latent))
                 : baseModel with { Channels = train.Info.Channels, Height = train.Info.Height, Width = train.Info.Width });
+            model = ConfigValidator.Validate(model with
+            {
+                ExtraConvsPerLevel = model.Architecture == Architecture.Conv ? r.GetValue(extraConvs) : 0,
+                HiddenDim = r.GetValue(hidden) ?? model.HiddenDim,
+            });
             string dir = r.GetValue(outDir)!;
             var training = ConfigValidator.Validate(Entries.Protocol(name) with
             {
                 Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), Device = r.GetValue(device)!, LearningRate = r.GetValue(lr),
+                Schedule = r.GetValue(schedule), Binarization = r.GetValue(binarization),
                 CheckpointDir = Path.Combine(dir, "checkpoint"),
             });
             if (!r.GetValue(resume) && Checkpoint.Exists(training.CheckpointDir!))
