@@ -12,7 +12,7 @@ namespace Vae.Core.Evaluation;
 public sealed record EvaluationProgress(int Done, int Total);
 
 /// <summary>
-/// Metrics of a trained model on a split. Always in eval mode and under no-grad; noise comes from a
+/// Metrics of a trained model on a split. Always in eval mode and under inference mode (no autograd graph, no view or version tracking); noise comes from a
 /// generator seeded by the caller, so the same model, data and seed give bit-identical numbers.
 /// </summary>
 public static class Evaluator
@@ -28,7 +28,7 @@ public static class Evaluator
     public static LossSummary Evaluate(VariationalAutoencoder model, Tensor images, int batchSize, long seed = DefaultSeed)
     {
         model.eval();
-        using var _ = torch.no_grad();
+        using var _ = torch.inference_mode();
         using var generator = Devices.Generator(seed, images.device);
         double total = 0, recon = 0, kl = 0;
         long n = images.shape[0];
@@ -63,7 +63,7 @@ public static class Evaluator
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), $"k must be ≥ 1, got {k}");
         if (chunk < 1) throw new ArgumentOutOfRangeException(nameof(chunk), $"chunk must be ≥ 1, got {chunk}");
         model.eval();
-        using var _ = torch.no_grad();
+        using var _ = torch.inference_mode();
         using var generator = Devices.Generator(seed, images.device);
         long n = images.shape[0];
         double sum = 0;

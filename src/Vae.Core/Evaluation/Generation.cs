@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Vae.Core.Evaluation;
 
-/// <summary>Generation and inspection: samples from the prior, reconstructions, latent means, the 2-D manifold, interpolations. All under no-grad in eval mode.</summary>
+/// <summary>Generation and inspection: samples from the prior, reconstructions, latent means, the 2-D manifold, interpolations. All in eval mode under inference mode (no autograd graph).</summary>
 public static class Generation
 {
     /// <summary>Decoder output → image in [0, 1]: sigmoid of Bernoulli logits, or the Gaussian mean clamped.</summary>
@@ -16,7 +16,7 @@ public static class Generation
     public static Tensor SamplePrior(VariationalAutoencoder model, int count, Generator generator, Device device)
     {
         model.eval();
-        using var _ = torch.no_grad();
+        using var _ = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
         var z = torch.randn([count, model.Config.LatentDim], device: device, generator: generator); // [count, D]
         return scope.MoveToOuter(ToImage(model, model.Decode(z)));                                  // [count, C, H, W]
@@ -26,7 +26,7 @@ public static class Generation
     public static Tensor Reconstruct(VariationalAutoencoder model, Tensor images)
     {
         model.eval();
-        using var _ = torch.no_grad();
+        using var _ = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
         return scope.MoveToOuter(ToImage(model, model.Decode(model.Encode(images).Mu)));
     }
@@ -35,7 +35,7 @@ public static class Generation
     public static Tensor LatentMeans(VariationalAutoencoder model, Tensor images, int batchSize = 500)
     {
         model.eval();
-        using var _ = torch.no_grad();
+        using var _ = torch.inference_mode();
         var parts = new List<Tensor>();
         for (long start = 0; start < images.shape[0]; start += batchSize)
         {
@@ -57,7 +57,7 @@ public static class Generation
     {
         if (model.Config.LatentDim != 2) throw new ArgumentException($"the manifold needs LatentDim 2, got {model.Config.LatentDim}", nameof(model));
         model.eval();
-        using var _ = torch.no_grad();
+        using var _ = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
         var u = torch.linspace(0.5 / side, 1 - 0.5 / side, side, device: device); // [side] in (0, 1)
         var g = torch.special.ndtri(u);                                           // Φ⁻¹(u)
@@ -72,7 +72,7 @@ public static class Generation
     {
         if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), $"steps must be ≥ 2, got {steps}");
         model.eval();
-        using var _ = torch.no_grad();
+        using var _ = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
         var a = model.Encode(first.unsqueeze(0)).Mu;                 // [1, D]
         var b = model.Encode(second.unsqueeze(0)).Mu;                // [1, D]

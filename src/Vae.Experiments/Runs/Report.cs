@@ -61,10 +61,11 @@ internal static class Report
     {
         string root = Path.Combine(resultsDir, "paper");
         if (!Directory.Exists(root)) return;
-        var runs = Directory.GetDirectories(root).Select(d => Path.Combine(d, "metrics.json")).Where(File.Exists)
-            .Select(p => JsonSerializer.Deserialize<PaperRunMetrics>(File.ReadAllText(p), ConfigJson.Options)!).ToList();
-        if (runs.Count == 0) return;
         var inv = CultureInfo.InvariantCulture;
+        AppendLikelihoodTable(md, root);
+        var runs = PaperExperiment.Latents.SelectMany(l => PaperExperiment.Models.Select(m => Path.Combine(root, $"{m.Name}-z{l}", "metrics.json")))
+            .Where(File.Exists).Select(p => JsonSerializer.Deserialize<PaperRunMetrics>(File.ReadAllText(p), ConfigJson.Options)!).ToList();
+        if (runs.Count == 0) return;
         md.AppendLine("## Kingma and Welling (2013), Fig. 2, rerun next to our CNN").AppendLine();
         md.AppendLine(inv, $"MNIST, final average lower bound per test datapoint (nats, higher is better) after {runs[0].Budget:N0} training examples; curves in [paper/lower-bound.png](paper/lower-bound.png).").AppendLine();
         md.AppendLine("| latent | " + string.Join(" | ", PaperExperiment.Models.Select(m => m.Label)) + " | CNN − paper MLP |");
@@ -78,6 +79,26 @@ internal static class Report
             md.AppendLine($"| {latent} | {values} | {diff} |");
         }
         md.AppendLine();
+    }
+
+    /// <summary>The test NLL runs next to the published figures.</summary>
+    static void AppendLikelihoodTable(StringBuilder md, string root)
+    {
+        var runs = LikelihoodExperiment.Models.Select(m => Path.Combine(root, $"{m.Name}-z{LikelihoodExperiment.Latent}", "metrics.json"))
+            .Where(File.Exists).Select(p => JsonSerializer.Deserialize<LikelihoodMetrics>(File.ReadAllText(p), ConfigJson.Options)!).ToList();
+        if (runs.Count == 0) return;
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine("## Test negative log-likelihood on binarised MNIST, next to the literature").AppendLine();
+        md.AppendLine(inv, $"Training images dynamically binarised (re-sampled as Bernoulli(intensity) each time they are seen); the test set binarised once with seed {LikelihoodExperiment.BinarizationSeed}; NLL = −log p(x) per test image in nats (lower is better), importance-weighted estimate with k samples (Burda et al. 2015).").AppendLine();
+        md.AppendLine("| run | model | latent | training examples | k | test NLL | test negative ELBO | " + string.Join(" | ", LikelihoodExperiment.Published.Select(p => string.Create(inv, $"vs {p.Nll:F2}"))) + " |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |" + string.Concat(LikelihoodExperiment.Published.Select(_ => " --- |")));
+        foreach (var r in runs)
+        {
+            string diffs = string.Join(" | ", LikelihoodExperiment.Published.Select(p => (r.TestNll - p.Nll).ToString("+0.00;-0.00", inv)));
+            md.AppendLine(string.Create(inv, $"| [{r.Run}](paper/{r.Run}/metrics.json) | {r.Training.Model} | {r.Training.LatentDim} | {r.Training.Budget:N0} | {r.ImportanceSamples} | {r.TestNll:F2} | {r.TestNegativeElbo:F2} | {diffs} |"));
+        }
+        md.AppendLine();
+        md.AppendLine("Published: " + string.Join("; ", LikelihoodExperiment.Published.Select(p => string.Create(inv, $"{p.Nll:F2} ({p.Source})"))) + ".").AppendLine();
     }
 
     /// <summary>One row of 16 prior samples per latent size, from each entry's committed checkpoint; false when any is missing.</summary>

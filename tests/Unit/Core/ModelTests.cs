@@ -56,4 +56,35 @@ public sealed class ModelTests
         Assert.Equal(new long[] { 5, 7 }, output.LogVar.shape);
         Assert.Equal(new long[] { 5, 7 }, output.Z.shape);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Extra_convolutions_per_level_keep_the_output_shape_and_add_exactly_their_parameters(int k)
+    {
+        var shallow = Synthetic.SmallConv;                        // channels [4, 8]
+        var deep = shallow with { ExtraConvsPerLevel = k };
+        using var a = Trainer.CreateModel(shallow, 1, torch.CPU);
+        using var b = Trainer.CreateModel(deep, 1, torch.CPU);
+        using var g = new Generator(1);
+        using var x = torch.rand(3, 1, 28, 28);
+        Assert.Equal(new long[] { 3, 1, 28, 28 }, b.call(x, g).Logits.shape);
+        // Each extra 3×3 convolution at c channels has c·c·9 weights and c biases; k per level, encoder and decoder.
+        long expected = 2L * k * ((4 * 4 * 9 + 4) + (8 * 8 * 9 + 8));
+        Assert.Equal(expected, b.ParameterCount - a.ParameterCount);
+        var names = b.named_parameters().Select(p => p.name).ToArray();
+        Assert.Contains($"decoder.refines.{2 * k - 1}.weight", names);
+        Assert.Contains($"encoder.convs.{2 * (k + 1) - 1}.weight", names);
+    }
+
+    [Fact]
+    public void Without_extra_convolutions_the_parameter_names_are_those_of_the_committed_checkpoints()
+    {
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 1, torch.CPU);
+        var names = model.named_parameters().Select(p => p.name).ToArray();
+        // The seed's design: two strided convolutions and two transposed ones, nothing else convolutional.
+        Assert.Equal(["encoder.convs.0.weight", "encoder.convs.0.bias", "encoder.convs.1.weight", "encoder.convs.1.bias"],
+            names.Where(n => n.StartsWith("encoder.convs")).ToArray());
+        Assert.DoesNotContain(names, n => n.Contains("refines"));
+    }
 }

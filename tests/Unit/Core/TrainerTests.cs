@@ -23,6 +23,33 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void The_cosine_schedule_starts_at_the_learning_rate_halves_at_mid_run_and_ends_at_zero()
+    {
+        var cosine = new Vae.Core.Config.TrainingConfig { LearningRate = 0.01, Schedule = Vae.Core.Config.LearningRateSchedule.Cosine };
+        // lr · ½ (1 + cos(π t / T)) with T = 100: t = 0 → lr, t = 50 → lr / 2, t = 100 → 0, t = 25 → lr (2 + √2) / 4.
+        Assert.Equal(0.01, Trainer.LearningRateAt(cosine, 0, 100), 12);
+        Assert.Equal(0.005, Trainer.LearningRateAt(cosine, 50, 100), 12);
+        Assert.Equal(0.0, Trainer.LearningRateAt(cosine, 100, 100), 12);
+        Assert.Equal(0.01 * (2 + Math.Sqrt(2)) / 4, Trainer.LearningRateAt(cosine, 25, 100), 12);
+        Assert.Equal(0.01, Trainer.LearningRateAt(cosine with { Schedule = Vae.Core.Config.LearningRateSchedule.Constant }, 99, 100));
+    }
+
+    [Fact]
+    public void A_cosine_schedule_changes_the_steps_taken_and_is_reproducible()
+    {
+        using var train = Synthetic.Images(256, 1);
+        double[] Run(Vae.Core.Config.LearningRateSchedule schedule)
+        {
+            using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+            return Trainer.Fit(model, Synthetic.Fast(3) with { Schedule = schedule }, new TrainingData(train, null)).Epochs.Select(e => e.Train.Total).ToArray();
+        }
+        var cosine = Run(Vae.Core.Config.LearningRateSchedule.Cosine);
+        var constant = Run(Vae.Core.Config.LearningRateSchedule.Constant);
+        Assert.Equal(cosine, Run(Vae.Core.Config.LearningRateSchedule.Cosine));
+        Assert.NotEqual(constant[^1], cosine[^1]); // the schedule reached the optimizer: the steps differ
+    }
+
+    [Fact]
     public void Two_runs_with_the_same_seed_give_identical_losses()
     {
         using var train = Synthetic.Images(256, 1);
