@@ -20,6 +20,19 @@ public static class Evaluator
     /// <summary>The seed used for evaluation noise when the caller has no reason to choose another.</summary>
     public const long DefaultSeed = 20131220;
 
+    /// <summary>Seed of the fixed binarisation of the test set for models trained with <see cref="Config.Binarization.Dynamic"/>.</summary>
+    public const long BinarizationSeed = 2015;
+
+    /// <summary>
+    /// A fixed binarisation of <paramref name="images"/> [N, C, H, W] in [0, 1]: x ~ Bernoulli(intensity), drawn from a
+    /// generator seeded with <paramref name="seed"/>, so every run and every tool sees the same binary test set.
+    /// </summary>
+    public static Tensor BinarizeFixed(Tensor images, long seed = BinarizationSeed)
+    {
+        using var generator = Devices.Generator(seed, images.device);
+        return torch.bernoulli(images, generator); // {0, 1} [N, C, H, W]
+    }
+
     /// <summary>Mean per-example negative ELBO (single-sample reconstruction term, analytic KL) over <paramref name="images"/>.</summary>
     /// <param name="model">The model; left in eval mode.</param>
     /// <param name="images">[N, C, H, W] targets.</param>
@@ -57,7 +70,7 @@ public static class Evaluator
     /// <param name="seed">Seed of the noise generator.</param>
     /// <param name="progress">Receives progress after each batch of images.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
-    public static double ImportanceWeightedLogLikelihood(VariationalAutoencoder model, Tensor images, int k, int batchSize = 100,
+    public static double ImportanceWeightedLogLikelihood(VariationalAutoencoder model, Tensor images, int k, int batchSize = 10,
         int chunk = 100, long seed = DefaultSeed, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), $"k must be ≥ 1, got {k}");

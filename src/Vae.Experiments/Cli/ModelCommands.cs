@@ -89,14 +89,18 @@ internal static class ModelCommands
             {
                 using var testFull = TestSplit(state, r.GetValue(dataDir), torch.CPU, Console.Error.WriteLine);
                 using var test = (r.GetValue(limit) is int l ? testFull.Take(Math.Min(l, testFull.Count)) : testFull).To(dev);
-                var m = Evaluator.Evaluate(vae, test.Images, Reproducer.EvalBatch);
+                bool binary = state.Training.Binarization == Binarization.Dynamic;
+                using var binarized = binary ? Evaluator.BinarizeFixed(testFull.Images).narrow(0, 0, test.Count).to(dev) : null; // same draws as the full set's prefix
+                var images = binarized ?? test.Images;
+                if (binary) Console.WriteLine($"trained on binarised images: the test set is binarised with seed {Evaluator.BinarizationSeed}");
+                var m = Evaluator.Evaluate(vae, images, Reproducer.EvalBatch);
                 Console.WriteLine($"{state.Training.Dataset} test ({test.Count} images): total {m.Total:F4}, reconstruction {m.Reconstruction:F4}, KL {m.Kl:F4}");
                 int k = r.GetValue(iw);
                 if (k > 0)
                 {
                     var ll = ConsoleProgress.Interactive
-                        ? Evaluator.ImportanceWeightedLogLikelihood(vae, test.Images, k, cancellationToken: ct)
-                        : Evaluator.ImportanceWeightedLogLikelihood(vae, test.Images, k, progress: new PlainEvalProgress(), cancellationToken: ct);
+                        ? Evaluator.ImportanceWeightedLogLikelihood(vae, images, k, cancellationToken: ct)
+                        : Evaluator.ImportanceWeightedLogLikelihood(vae, images, k, progress: new PlainEvalProgress(), cancellationToken: ct);
                     Console.WriteLine($"importance-weighted log p(x) with k = {k}: {ll:F4} (NLL {-ll:F4} nats)");
                 }
             }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Vae.Core.Checkpoints;
 using Vae.Core.Config;
 using Vae.Core.Evaluation;
 using Vae.Core.Training;
@@ -22,7 +23,8 @@ internal sealed record PublishedNll(double Nll, string Source);
 /// <param name="TestNegativeElbo">Single-sample negative ELBO on the same images.</param>
 /// <param name="TestBinarizationSeed">Seed of the fixed test-set binarisation.</param>
 /// <param name="EstimateSeconds">Wall time of the importance-weighted estimate.</param>
-/// <param name="Training">The training run: model, protocol, lower-bound curve, commit, timing.</param>
+/// <param name="Training">The training run: model, protocol, lower-bound curve, commit, timing. The weights are in checkpoint/ beside
+/// metrics.json; <c>vae evaluate --checkpoint DIR --iw-samples k</c> binarises the test set the same way.</param>
 internal sealed record LikelihoodMetrics(string Run, int ImportanceSamples, double TestNll, double TestNegativeElbo,
     long TestBinarizationSeed, double EstimateSeconds, PaperRunMetrics Training);
 
@@ -43,8 +45,8 @@ internal static class LikelihoodExperiment
     /// <summary>Importance samples per test image.</summary>
     public const int K = 1000;
 
-    /// <summary>Seed of the fixed binarisation of the test set (and of the training subset whose bound is recorded).</summary>
-    public const long BinarizationSeed = 2015;
+    /// <summary>Seed of the fixed binarisation of the test set (<see cref="Evaluator.BinarizeFixed"/>; the training subset whose bound is recorded uses the next one).</summary>
+    public const long BinarizationSeed = Evaluator.BinarizationSeed;
 
     /// <summary>Published figures to compare with.</summary>
     public static IReadOnlyList<PublishedNll> Published { get; } =
@@ -69,9 +71,8 @@ internal static class LikelihoodExperiment
         var (train, test) = Reproducer.LoadSplits("mnist", o, device, log);
         using var trainOwned = train;
         using var testOwned = test;
-        using var g = Devices.Generator(BinarizationSeed, device);
-        using var testBinary = torch.bernoulli(test.Images, g);                                                 // {0, 1} [M, 1, 28, 28]
-        using var trainEval = torch.bernoulli(train.Images.narrow(0, 0, Math.Min(o.Quick ? 500 : 10_000, train.Count)), g); // {0, 1} [10000, 1, 28, 28]
+        using var testBinary = Evaluator.BinarizeFixed(test.Images);                                           // {0, 1} [M, 1, 28, 28]
+        using var trainEval = Evaluator.BinarizeFixed(train.Images.narrow(0, 0, Math.Min(o.Quick ? 500 : 10_000, train.Count)), BinarizationSeed + 1); // {0, 1} [10000, 1, 28, 28]
         long budget = o.Quick ? 3 * Reproducer.QuickTrain : Budget;
         int k = o.Quick ? 50 : K;
         var points = PaperExperiment.LogPoints(budget / 300, budget, 8);
@@ -89,8 +90,9 @@ internal static class LikelihoodExperiment
             }
             double ll = double.NaN, elbo = double.NaN, seconds = 0;
             var training = PaperExperiment.RunOne(name, family, Latent, budget, o.Quick ? Reproducer.QuickTrain : PaperExperiment.SelectionBudget,
-                points, train, testBinary, trainEval, device, o.Quick, log, ct, model =>
+                points, train, testBinary, trainEval, device, o.Quick, log, ct, (model, protocol) =>
                 {
+                    Checkpoint.Save(Path.Combine(o.ResultsDir, "paper", name, "checkpoint"), model, null, null, protocol, []);
                     elbo = Evaluator.Evaluate(model, testBinary, Reproducer.EvalBatch).Total;
                     var watch = Stopwatch.StartNew();
                     ll = Evaluator.ImportanceWeightedLogLikelihood(model, testBinary, k, progress: new EstimateProgress(name, k, log), cancellationToken: ct);

@@ -97,11 +97,11 @@ internal static class PaperExperiment
     /// <summary>
     /// Trains one model of <paramref name="family"/> for <paramref name="budget"/> training examples (after choosing the
     /// Adagrad step size if the family asks for it) and records the lower bound on <paramref name="trainEval"/> and
-    /// <paramref name="test"/> [M, C, H, W] at <paramref name="points"/>. The trained model is handed to <paramref name="trained"/> before it is disposed.
+    /// <paramref name="test"/> [M, C, H, W] at <paramref name="points"/>. The trained model and its protocol are handed to <paramref name="trained"/> before the model is disposed.
     /// </summary>
     public static PaperRunMetrics RunOne(string name, PaperModel family, int latent, long budget, long selection, IReadOnlyList<long> points,
         ImageDataset train, Tensor test, Tensor trainEval, Device device, bool quick, Action<string> log, CancellationToken ct,
-        Action<Core.Models.VariationalAutoencoder>? trained = null)
+        Action<Core.Models.VariationalAutoencoder, TrainingConfig>? trained = null)
     {
         var watch = Stopwatch.StartNew();
         var config = ConfigValidator.Validate(family.Model(latent));
@@ -142,7 +142,7 @@ internal static class PaperExperiment
         log($"paper: {name}: {model.ParameterCount:N0} parameters, lr {lr}, budget {budget:N0} examples");
         ConsoleProgress.Run($"paper {name}", p => Trainer.Fit(model, training with { Epochs = (int)Math.Min(100_000, budget / train.Count + 1) },
             new TrainingData(train.Images, null), new TrainingOptions(Progress: p, Cancellation: ct, OnStep: Record)));
-        trained?.Invoke(model);
+        trained?.Invoke(model, training);
         var run = RunInfo.Capture(device);
         return new PaperRunMetrics(name, family.Label, latent, model.ParameterCount, lr, scores, budget, curve, curve[^1].Test, curve[^1].Train,
             config, training, quick, train.Count, (int)trainEval.shape[0], (int)test.shape[0], run.Commit, watch.Elapsed.TotalSeconds, run.Device, run.Threads);
