@@ -36,7 +36,7 @@ let pixels =
         return { B = b; P = p; Target = t; Logits = l }
     }
 
-/// Valid model configs: both architectures, input 1×28×28 or 3×32×32, small hidden sizes for speed.
+/// Valid model configs: both architectures, input 1×28×28 or 3×32×32, 0–2 extra convolutions per level, small hidden sizes for speed.
 let modelConfigs =
     gen {
         let! rgb = Gen.elements [ false; true ]
@@ -45,13 +45,15 @@ let modelConfigs =
         let! hidden = Gen.choose (4, 48)
         let! layers = Gen.choose (1, 2)
         let! channels = Gen.listOfLength layers (Gen.choose (2, 8))
+        let! extra = Gen.choose (0, 2)
         let convChannels: System.Collections.Generic.IReadOnlyList<int> =
             if arch = Architecture.Conv then Array.ofList channels else [||]
         let side = if rgb then 32 else 28
         return
             ModelConfig(
                 Channels = (if rgb then 3 else 1), Height = side, Width = side, LatentDim = latent,
-                HiddenDim = hidden, Architecture = arch, ConvChannels = convChannels)
+                HiddenDim = hidden, Architecture = arch, ConvChannels = convChannels,
+                ExtraConvsPerLevel = (if arch = Architecture.Conv then extra else 0))
     }
 
 /// Tensor from a flat array and a shape.

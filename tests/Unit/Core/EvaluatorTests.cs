@@ -23,6 +23,23 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
+    public void The_fixed_binarisation_is_binary_reproducible_and_prefix_consistent()
+    {
+        using var images = Synthetic.Images(64, 5);
+        using var a = Evaluator.BinarizeFixed(images);
+        using var b = Evaluator.BinarizeFixed(images);
+        using var prefix = Evaluator.BinarizeFixed(images.narrow(0, 0, 16));
+        using var other = Evaluator.BinarizeFixed(images, Evaluator.BinarizationSeed + 1);
+        Assert.True(((a == 0) | (a == 1)).all().item<bool>(), "values other than 0 and 1");
+        Assert.True(a.allclose(b, 0, 0), "same seed, different draws");
+        // evaluate --limit N binarises the full test set and takes its first N images; the NLL runs binarise the set they hold.
+        Assert.True(prefix.allclose(a.narrow(0, 0, 16), 0, 0), "the first 16 images are binarised differently on their own");
+        Assert.False(other.allclose(a, 0, 0), "another seed gives the same draws");
+        // Each pixel is 1 with probability equal to its intensity: over 64·784 pixels the means agree closely.
+        Assert.Equal(images.mean().item<float>(), a.mean().item<float>(), 2);
+    }
+
+    [Fact]
     public void The_importance_weighted_estimate_does_not_depend_on_the_chunk_size()
     {
         using var test = Synthetic.Images(8, 2);
