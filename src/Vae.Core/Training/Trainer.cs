@@ -77,6 +77,21 @@ public static class Trainer
         _ => config.LearningRate,
     };
 
+    /// <summary>
+    /// Optimisation steps in a run over <paramref name="trainCount"/> examples: all epochs, or fewer when
+    /// <see cref="TrainingConfig.ExampleBudget"/> ends the run first (the schedule spans exactly these).
+    /// </summary>
+    public static long TotalSteps(TrainingConfig config, long trainCount)
+    {
+        long perEpoch = (trainCount + config.BatchSize - 1) / config.BatchSize;
+        long all = config.Epochs * perEpoch;
+        if (config.ExampleBudget is not long budget) return all;
+        // The budget is checked after each step, so the last step may overshoot it; a budget that ends mid-epoch
+        // counts the full epochs before it plus the steps of the partial one.
+        long fullEpochs = budget / trainCount, rest = budget % trainCount;
+        return Math.Min(all, fullEpochs * perEpoch + (rest + config.BatchSize - 1) / config.BatchSize);
+    }
+
     static void SetLearningRate(optim.Optimizer optimizer, double learningRate)
     {
         foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
@@ -109,7 +124,7 @@ public static class Trainer
         long seen = history.LastOrDefault()?.ExamplesSeen ?? 0;
 
         long budget = config.ExampleBudget ?? long.MaxValue;
-        long totalSteps = Math.Min((long)config.Epochs * steps, (budget + config.BatchSize - 1) / config.BatchSize);
+        long totalSteps = TotalSteps(config, n);
         for (int epoch = history.Count + 1; epoch <= config.Epochs && seen < budget; epoch++)
         {
             model.train();

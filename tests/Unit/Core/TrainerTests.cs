@@ -35,6 +35,17 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void The_schedule_spans_all_epochs_or_the_example_budget_whichever_ends_first()
+    {
+        var c = new Vae.Core.Config.TrainingConfig { Epochs = 30, BatchSize = 128 };
+        // MNIST: ⌈60000 / 128⌉ = 469 steps per epoch.
+        Assert.Equal(30 * 469, Trainer.TotalSteps(c, 60_000));                                   // no budget: every epoch
+        Assert.Equal(2 * 469, Trainer.TotalSteps(c with { ExampleBudget = 120_000 }, 60_000));    // budget of exactly 2 epochs
+        Assert.Equal(469 + 8, Trainer.TotalSteps(c with { ExampleBudget = 61_000 }, 60_000));     // 1 epoch + ⌈1000 / 128⌉
+        Assert.Equal(30 * 469, Trainer.TotalSteps(c with { ExampleBudget = 10_000_000 }, 60_000)); // budget beyond the epochs
+    }
+
+    [Fact]
     public void A_cosine_schedule_changes_the_steps_taken_and_is_reproducible()
     {
         using var train = Synthetic.Images(256, 1);
