@@ -43,13 +43,13 @@ internal static class ModelCommands
             using var train = DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
             using var test = DatasetStore.Load(name, Split.Test, data, new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
             var baseModel = r.GetValue(arch) == Architecture.Mlp ? ModelConfig.PaperMlp(r.GetValue(latent)) : Entries.Conv28(r.GetValue(latent));
-            var model = ConfigValidator.Validate(train.Info.Channels == 3 && r.GetValue(arch) == Architecture.Conv
+            var shaped = train.Info.Channels == 3 && r.GetValue(arch) == Architecture.Conv
                 ? ModelConfig.ConvRgb32(r.GetValue(latent))
-                : baseModel with { Channels = train.Info.Channels, Height = train.Info.Height, Width = train.Info.Width });
-            model = ConfigValidator.Validate(model with
+                : baseModel with { Channels = train.Info.Channels, Height = train.Info.Height, Width = train.Info.Width };
+            var model = ConfigValidator.Validate(shaped with
             {
-                ExtraConvsPerLevel = model.Architecture == Architecture.Conv ? r.GetValue(extraConvs) : 0,
-                HiddenDim = r.GetValue(hidden) ?? model.HiddenDim,
+                ExtraConvsPerLevel = shaped.Architecture == Architecture.Conv ? r.GetValue(extraConvs) : 0,
+                HiddenDim = r.GetValue(hidden) ?? shaped.HiddenDim,
             });
             string dir = r.GetValue(outDir)!;
             var training = ConfigValidator.Validate(Entries.Protocol(name) with
@@ -90,7 +90,8 @@ internal static class ModelCommands
                 using var testFull = TestSplit(state, r.GetValue(dataDir), torch.CPU, Console.Error.WriteLine);
                 using var test = (r.GetValue(limit) is int l ? testFull.Take(Math.Min(l, testFull.Count)) : testFull).To(dev);
                 bool binary = state.Training.Binarization == Binarization.Dynamic;
-                using var binarized = binary ? Evaluator.BinarizeFixed(testFull.Images).narrow(0, 0, test.Count).to(dev) : null; // same draws as the full set's prefix
+                using var binaryFull = binary ? Evaluator.BinarizeFixed(testFull.Images) : null;
+                using var binarized = binaryFull?.narrow(0, 0, test.Count).to(dev); // same draws as the full set's prefix
                 var images = binarized ?? test.Images;
                 if (binary) Console.WriteLine($"trained on binarised images: the test set is binarised with seed {Evaluator.BinarizationSeed}");
                 var m = Evaluator.Evaluate(vae, images, Reproducer.EvalBatch);

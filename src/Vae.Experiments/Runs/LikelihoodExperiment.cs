@@ -58,8 +58,8 @@ internal static class LikelihoodExperiment
     /// <summary>Our CNN (one extra 3×3 convolution per level, cosine-decayed Adam) and the paper's MLP (Adagrad, step chosen as in Fig. 2).</summary>
     public static IReadOnlyList<PaperModel> Models { get; } =
     [
-        new("nll-conv", "our CNN (Adam, cosine decay, batch 128)", l => Entries.Conv28(l) with { ExtraConvsPerLevel = 1 },
-            Entries.Protocol("mnist") with { Epochs = 100_000, Binarization = Binarization.Dynamic, Schedule = LearningRateSchedule.Cosine }, false),
+        new("nll-conv", "our CNN (Adam, cosine decay, batch 128)", Entries.Conv28Deep,
+            Entries.CosineProtocol("mnist") with { Epochs = 100_000, Binarization = Binarization.Dynamic }, false),
         new("nll-paper-mlp", "paper MLP (Adagrad, batch 100)", ModelConfig.PaperMlp,
             PaperExperiment.Models[0].Training with { Binarization = Binarization.Dynamic }, true),
     ];
