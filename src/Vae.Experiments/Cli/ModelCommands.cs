@@ -101,7 +101,7 @@ internal static class ModelCommands
                 {
                     var ll = ConsoleProgress.Interactive
                         ? Evaluator.ImportanceWeightedLogLikelihood(vae, images, k, cancellationToken: ct)
-                        : Evaluator.ImportanceWeightedLogLikelihood(vae, images, k, progress: new PlainEvalProgress(), cancellationToken: ct);
+                        : Evaluator.ImportanceWeightedLogLikelihood(vae, images, k, progress: new EstimateProgress("", k, Console.WriteLine), cancellationToken: ct);
                     Console.WriteLine($"importance-weighted log p(x) with k = {k}: {ll:F4} (NLL {-ll:F4} nats)");
                 }
             }
@@ -195,16 +195,5 @@ internal static class ModelCommands
     {
         using var loaded = DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(dataDir), new DataCommands.Log(log)).Dataset;
         return loaded.To(device);
-    }
-
-    sealed class PlainEvalProgress : IProgress<EvaluationProgress>
-    {
-        readonly System.Diagnostics.Stopwatch watch = System.Diagnostics.Stopwatch.StartNew();
-
-        public void Report(EvaluationProgress p)
-        {
-            double s = watch.Elapsed.TotalSeconds;
-            Console.WriteLine($"importance sampling: {p.Done}/{p.Total} images, ETA {ConsoleProgress.FormatSeconds(s / p.Done * (p.Total - p.Done))}");
-        }
     }
 }

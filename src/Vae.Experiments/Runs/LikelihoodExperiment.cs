@@ -95,7 +95,7 @@ internal static class LikelihoodExperiment
                     Checkpoint.Save(Path.Combine(o.ResultsDir, "paper", name, "checkpoint"), model, null, null, protocol, []);
                     elbo = Evaluator.Evaluate(model, testBinary, Reproducer.EvalBatch).Total;
                     var watch = Stopwatch.StartNew();
-                    ll = Evaluator.ImportanceWeightedLogLikelihood(model, testBinary, k, progress: new EstimateProgress(name, k, log), cancellationToken: ct);
+                    ll = Evaluator.ImportanceWeightedLogLikelihood(model, testBinary, k, progress: new EstimateProgress($"paper: {name}: ", k, log), cancellationToken: ct);
                     seconds = watch.Elapsed.TotalSeconds;
                 });
             var metrics = new LikelihoodMetrics(name, k, -ll, elbo, BinarizationSeed, seconds, training);
@@ -104,21 +104,5 @@ internal static class LikelihoodExperiment
             all.Add(metrics);
         }
         return all;
-    }
-
-    /// <summary>Logs the importance-sampling progress with an ETA every tenth of the test set.</summary>
-    sealed class EstimateProgress(string name, int k, Action<string> log) : IProgress<EvaluationProgress>
-    {
-        readonly Stopwatch watch = Stopwatch.StartNew();
-        int lastTenth = -1;
-
-        public void Report(EvaluationProgress p)
-        {
-            int tenth = 10 * p.Done / p.Total;
-            if (tenth == lastTenth) return;
-            lastTenth = tenth;
-            double s = watch.Elapsed.TotalSeconds;
-            log($"paper: {name}: importance sampling (k = {k}) {p.Done}/{p.Total} images, {p.Done / s:F1} images/s, ETA {ConsoleProgress.FormatSeconds(s / p.Done * (p.Total - p.Done))}");
-        }
     }
 }
