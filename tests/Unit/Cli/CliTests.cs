@@ -66,7 +66,7 @@ public sealed class CliTests
     {
         var (code, _, err) = Run("reproduce", "mnist-z3");
         Assert.Equal(1, code);
-        Assert.Contains("unknown entry 'mnist-z3'; valid: mnist-z2, fashion-mnist-z2, mnist-z2-deep, fashion-mnist-z2-deep, svhn-z200", err);
+        Assert.Contains("unknown entry 'mnist-z3'; valid: mnist-z2, fashion-mnist-z2, mnist-z2-deep, fashion-mnist-z2-deep, fashion-mnist-z2-long, mnist-z2-long, svhn-z200", err);
     }
 
     [Fact]
