@@ -22,6 +22,12 @@ internal static class Entries
 {
     const string SeedSource = "the seed project's table (convolutional VAE, Adam, batch 128)";
 
+    /// <summary>The seed table's MNIST row, compared at latent 2 (its KL of 8.76 nats is what a 2-D latent gives).</summary>
+    static readonly Reference MnistZ2 = new(132.39, 123.63, 8.76, SeedSource);
+
+    /// <summary>The seed table's Fashion-MNIST row, compared at latent 2.</summary>
+    static readonly Reference FashionZ2 = new(254.21, 247.38, 6.83, SeedSource);
+
     /// <summary>The convolutional model for 1×28×28 inputs: channels 32, 64; hidden 256 (keeps a checkpoint under 10 MB).</summary>
     public static ModelConfig Conv28(int latent) => new() { LatentDim = latent, ConvChannels = [32, 64], HiddenDim = 256 };
 
@@ -43,12 +49,12 @@ internal static class Entries
     /// <summary>All entries, in table order.</summary>
     public static IReadOnlyList<Entry> All { get; } =
     [
-        new("mnist-z2", Conv28(2), Protocol("mnist"), new(132.39, 123.63, 8.76, SeedSource), 3),
-        new("fashion-mnist-z2", Conv28(2), Protocol("fashion-mnist"), new(254.21, 247.38, 6.83, SeedSource), 3),
-        new("mnist-z2-deep", Conv28Deep(2), CosineProtocol("mnist"), new(132.39, 123.63, 8.76, SeedSource), 3),
-        new("fashion-mnist-z2-deep", Conv28Deep(2), CosineProtocol("fashion-mnist"), new(254.21, 247.38, 6.83, SeedSource), 3),
-        new("fashion-mnist-z2-long", Conv28Deep(2), LongProtocol("fashion-mnist"), new(254.21, 247.38, 6.83, SeedSource), 3),
-        new("mnist-z2-long", Conv28Deep(2), LongProtocol("mnist"), new(132.39, 123.63, 8.76, SeedSource), 3),
+        new("mnist-z2", Conv28(2), Protocol("mnist"), MnistZ2, 3),
+        new("fashion-mnist-z2", Conv28(2), Protocol("fashion-mnist"), FashionZ2, 3),
+        new("mnist-z2-deep", Conv28Deep(2), CosineProtocol("mnist"), MnistZ2, 3),
+        new("fashion-mnist-z2-deep", Conv28Deep(2), CosineProtocol("fashion-mnist"), FashionZ2, 3),
+        new("fashion-mnist-z2-long", Conv28Deep(2), LongProtocol("fashion-mnist"), FashionZ2, 3),
+        new("mnist-z2-long", Conv28Deep(2), LongProtocol("mnist"), MnistZ2, 3),
         new("svhn-z200", ModelConfig.ConvRgb32(200), Protocol("svhn"), new(1908.62, 1888.50, 20.12, SeedSource), 3),
         new("mnist-z16", Conv28(16), Protocol("mnist"), null, 1),
         new("mnist-z100", Conv28(100), Protocol("mnist"), null, 1),
@@ -58,14 +64,14 @@ internal static class Entries
         new("fashion-mnist-z200", Conv28(200), Protocol("fashion-mnist"), null, 1),
     ];
 
-    /// <summary>Named groups: seed (the three reference rows), deep (the latent-2 rows with our stronger model and schedule), long (the same for 60 epochs), latents (sample grids across latent sizes), all (everything whose data can be had here: MNIST and Fashion-MNIST).</summary>
+    /// <summary>Named groups: seed (the three reference rows), deep (the latent-2 rows with our stronger model and schedule), long (the same for 60 epochs), latents (sample grids across latent sizes), all (every entry whose data can be had here, i.e. all but SVHN, in table order).</summary>
     public static IReadOnlyDictionary<string, string[]> Groups { get; } = new Dictionary<string, string[]>
     {
         ["seed"] = ["mnist-z2", "fashion-mnist-z2", "svhn-z200"],
         ["deep"] = ["mnist-z2-deep", "fashion-mnist-z2-deep"],
         ["long"] = ["fashion-mnist-z2-long", "mnist-z2-long"],
         ["latents"] = ["mnist-z16", "mnist-z100", "mnist-z200", "fashion-mnist-z16", "fashion-mnist-z100", "fashion-mnist-z200"],
-        ["all"] = ["mnist-z2", "fashion-mnist-z2", "mnist-z2-deep", "fashion-mnist-z2-deep", "fashion-mnist-z2-long", "mnist-z2-long", "mnist-z16", "mnist-z100", "mnist-z200", "fashion-mnist-z16", "fashion-mnist-z100", "fashion-mnist-z200"],
+        ["all"] = All.Where(e => e.Training.Dataset != "svhn").Select(e => e.Name).ToArray(),
     };
 
     /// <summary>Expands entry and group names; throws <see cref="ArgumentException"/> naming the valid ones.</summary>
