@@ -41,6 +41,8 @@ public static class ConfigValidator
         InRange(nameof(c.Epochs), c.Epochs, 1, 100_000);
         InRange(nameof(c.BatchSize), c.BatchSize, 1, 65_536);
         InRange(nameof(c.EvalEvery), c.EvalEvery, 1, 100_000);
+        InRange(nameof(c.WarmupSteps), c.WarmupSteps, 0, 10_000_000);
+        InRange(nameof(c.KlWarmupEpochs), c.KlWarmupEpochs, 0, 100_000);
         Defined(nameof(c.Optimizer), c.Optimizer);
         Defined(nameof(c.Binarization), c.Binarization);
         Defined(nameof(c.Schedule), c.Schedule);

@@ -54,6 +54,19 @@ public sealed record TrainingConfig
     /// <summary>How the step size changes over the run's steps (all epochs, or the example budget when that ends first).</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
+    /// <summary>
+    /// Optimisation steps over which the step size rises linearly from lr/WarmupSteps to lr before the schedule starts
+    /// (Goyal et al., 2017); 0 (the default) starts at lr. The cosine decay spans the steps after the warm-up.
+    /// </summary>
+    public int WarmupSteps { get; init; }
+
+    /// <summary>
+    /// Epochs over which the KL term's weight in the training objective rises linearly from 1/(steps) to 1, per step
+    /// (Bowman et al., 2016), against posterior collapse early in training; 0 (the default) trains the plain negative ELBO
+    /// throughout. Reported losses are always the plain negative ELBO.
+    /// </summary>
+    public int KlWarmupEpochs { get; init; }
+
     /// <summary>Adam β₁.</summary>
     public double Beta1 { get; init; } = 0.9;
 

@@ -53,14 +53,16 @@ public static class Trainer
 
     /// <summary>
     /// One optimisation step on the batch <paramref name="x"/> [B, C, H, W]: forward pass with noise from
-    /// <paramref name="generator"/>, the per-example negative ELBO averaged over the batch, backward, optimizer
-    /// step. Returns the batch's summed terms as doubles (one host sync); the caller owns the dispose scope.
+    /// <paramref name="generator"/>, the objective mean over the batch of (reconstruction + <paramref name="klWeight"/> · KL)
+    /// (the per-example negative ELBO when the weight is 1), backward, optimizer step. Returns the batch's summed
+    /// negative-ELBO terms (weight 1) as doubles (one host sync); the caller owns the dispose scope.
     /// </summary>
-    public static BatchSums TrainStep(VariationalAutoencoder model, optim.Optimizer optimizer, Tensor x, Generator generator)
+    public static BatchSums TrainStep(VariationalAutoencoder model, optim.Optimizer optimizer, Tensor x, Generator generator, double klWeight = 1)
     {
         var terms = Step.Terms(model, x, generator);   // [B] each
         optimizer.zero_grad();
-        terms.Total.mean().backward();
+        var objective = klWeight == 1 ? terms.Total : terms.Reconstruction + klWeight * terms.Kl; // [B]
+        objective.mean().backward();
         optimizer.step();
         using var sums = torch.stack([terms.Total.sum(), terms.Reconstruction.sum(), terms.Kl.sum()]).to(torch.CPU); // [3]
         var values = sums.data<float>().ToArray();
@@ -68,14 +70,27 @@ public static class Trainer
     }
 
     /// <summary>
-    /// The step size of 0-based step <paramref name="step"/> of <paramref name="totalSteps"/>: constant, or
-    /// lr · ½ (1 + cos(π · step / totalSteps)) for <see cref="LearningRateSchedule.Cosine"/>.
+    /// The KL weight of 0-based step <paramref name="step"/> with <paramref name="stepsPerEpoch"/> steps an epoch:
+    /// min(1, (step + 1) / (KlWarmupEpochs · stepsPerEpoch)), or 1 without KL warm-up.
     /// </summary>
-    public static double LearningRateAt(TrainingConfig config, long step, long totalSteps) => config.Schedule switch
+    public static double KlWeightAt(TrainingConfig config, long step, long stepsPerEpoch) =>
+        config.KlWarmupEpochs == 0 ? 1 : Math.Min(1.0, (step + 1) / (double)(config.KlWarmupEpochs * Math.Max(stepsPerEpoch, 1)));
+
+    /// <summary>
+    /// The step size of 0-based step <paramref name="step"/> of <paramref name="totalSteps"/>. With W =
+    /// <see cref="TrainingConfig.WarmupSteps"/>, steps s &lt; W take lr · (s + 1) / W; after that the step size is
+    /// constant, or lr · ½ (1 + cos(π · (s − W) / (totalSteps − W))) for <see cref="LearningRateSchedule.Cosine"/>.
+    /// </summary>
+    public static double LearningRateAt(TrainingConfig config, long step, long totalSteps)
     {
-        LearningRateSchedule.Cosine => config.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / Math.Max(totalSteps, 1))),
-        _ => config.LearningRate,
-    };
+        long warmup = config.WarmupSteps;
+        if (step < warmup) return config.LearningRate * (step + 1) / warmup;
+        return config.Schedule switch
+        {
+            LearningRateSchedule.Cosine => config.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step - warmup, totalSteps - warmup) / Math.Max(totalSteps - warmup, 1))),
+            _ => config.LearningRate,
+        };
+    }
 
     /// <summary>
     /// Optimisation steps in a run over <paramref name="trainCount"/> examples: all epochs, or fewer when
@@ -138,11 +153,12 @@ public static class Trainer
                 using var batchIndex = index; // made by the iterator, outside this step's scope
                 using var scope = torch.NewDisposeScope();
                 step++;
-                if (config.Schedule != LearningRateSchedule.Constant)
-                    SetLearningRate(optimizer, LearningRateAt(config, (long)(epoch - 1) * steps + step - 1, totalSteps));
+                long globalStep = (long)(epoch - 1) * steps + step - 1;
+                if (config.Schedule != LearningRateSchedule.Constant || config.WarmupSteps > 0)
+                    SetLearningRate(optimizer, LearningRateAt(config, globalStep, totalSteps));
                 var x = data.Train.index_select(0, index);                            // [B, C, H, W]
                 if (config.Binarization == Binarization.Dynamic) x = torch.bernoulli(x, generator); // {0, 1} [B, C, H, W]
-                var sums = TrainStep(model, optimizer, x, generator);
+                var sums = TrainStep(model, optimizer, x, generator, KlWeightAt(config, globalStep, steps));
                 if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total);
                 total += sums.Total;
                 recon += sums.Reconstruction;

@@ -31,35 +31,48 @@ internal static class ModelCommands
         var dataDir = Options.DataDir();
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 1e-3 };
         var schedule = new Option<LearningRateSchedule>("--schedule") { Description = "constant, or cosine decay to 0 over the run.", DefaultValueFactory = _ => LearningRateSchedule.Constant };
-        var extraConvs = Options.Int("--extra-convs", "Conv only: extra 3x3 convolutions per resolution level in encoder and decoder (0: the seed's shallow design).", 0);
+        var extraConvs = Options.Int("--extra-convs", "Conv only: extra 3x3 convolutions per resolution level in encoder and decoder (0: the seed's shallow design).", 0, min: 0);
         var hidden = new Option<int?>("--hidden") { Description = "Units of the fully connected hidden layer (default: 256 for the 28x28 conv model, 1024 for 32x32 RGB, 500 for mlp)." };
         var binarization = new Option<Binarization>("--binarization") { Description = "none (intensities as targets) or dynamic (training images re-sampled as Bernoulli(intensity) each time they are seen).", DefaultValueFactory = _ => Binarization.None };
-        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization };
+        var warmup = Options.Int("--warmup-steps", "Steps of linear step-size warm-up before the schedule (0: none).", 0, min: 0);
+        var klWarmup = Options.Int("--kl-warmup-epochs", "Epochs over which the KL weight of the training objective rises linearly to 1 (0: none).", 0, min: 0);
+        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay of the optimizer.", DefaultValueFactory = _ => 0 };
+        var channels = new Option<int[]?>("--channels") { Description = "Conv only: output channels of each stride-2 convolution, e.g. --channels 32 64 (default: 32 64 for 28x28).", AllowMultipleArgumentsPerToken = true };
+        var limit = new Option<int?>("--limit") { Description = "Train on the first N training images and test on the first N test images (a quick check; default: all)." };
+        limit.Validators.Add(v => { if (v.GetValueOrDefault<int?>() is < 1) v.AddError($"--limit must be ≥ 1, got {v.GetValueOrDefault<int?>()}"); });
+        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, channels, limit };
         cmd.SetAction((r, ct) =>
         {
-            var dev = Devices.Resolve(r.GetValue(device)!);
+            // Every option is checked before any data is loaded; errors name the option as typed.
             string name = r.GetValue(dataset)!;
-            var data = Options.Data(r.GetValue(dataDir));
-            using var train = DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
-            using var test = DatasetStore.Load(name, Split.Test, data, new DataCommands.Log(Console.WriteLine)).Dataset.To(dev);
+            var spec = DatasetCatalog.Get(name);
             var baseModel = r.GetValue(arch) == Architecture.Mlp ? ModelConfig.PaperMlp(r.GetValue(latent)) : Entries.Conv28(r.GetValue(latent));
-            var shaped = train.Info.Channels == 3 && r.GetValue(arch) == Architecture.Conv
+            var shaped = spec.Channels == 3 && r.GetValue(arch) == Architecture.Conv
                 ? ModelConfig.ConvRgb32(r.GetValue(latent))
-                : baseModel with { Channels = train.Info.Channels, Height = train.Info.Height, Width = train.Info.Width };
-            var model = ConfigValidator.Validate(shaped with
+                : baseModel with { Channels = spec.Channels, Height = spec.Height, Width = spec.Width };
+            var model = Options.Checked(() => ConfigValidator.Validate(shaped with
             {
                 ExtraConvsPerLevel = shaped.Architecture == Architecture.Conv ? r.GetValue(extraConvs) : 0,
                 HiddenDim = r.GetValue(hidden) ?? shaped.HiddenDim,
-            });
+                ConvChannels = r.GetValue(channels) is { Length: > 0 } ch && shaped.Architecture == Architecture.Conv ? ch : shaped.ConvChannels,
+            }));
             string dir = r.GetValue(outDir)!;
-            var training = ConfigValidator.Validate(Entries.Protocol(name) with
+            var training = Options.Checked(() => ConfigValidator.Validate(Entries.Protocol(name) with
             {
                 Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), Device = r.GetValue(device)!, LearningRate = r.GetValue(lr),
                 Schedule = r.GetValue(schedule), Binarization = r.GetValue(binarization),
+                WarmupSteps = r.GetValue(warmup), KlWarmupEpochs = r.GetValue(klWarmup), WeightDecay = r.GetValue(weightDecay),
                 CheckpointDir = Path.Combine(dir, "checkpoint"),
-            });
-            if (!r.GetValue(resume) && Checkpoint.Exists(training.CheckpointDir!))
+            }));
+            bool resuming = r.GetValue(resume);
+            if (!resuming && Checkpoint.Exists(training.CheckpointDir!))
                 throw new ArgumentException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
+            if (resuming && !Checkpoint.Exists(training.CheckpointDir!))
+                Console.Error.WriteLine($"no checkpoint in {training.CheckpointDir} to resume; starting at epoch 1");
+            var dev = Devices.Resolve(r.GetValue(device)!);
+            var data = Options.Data(r.GetValue(dataDir));
+            using var train = Limited(DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
+            using var test = Limited(DatasetStore.Load(name, Split.Test, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
             Directory.CreateDirectory(dir);
             AtomicFile.WriteText(Path.Combine(dir, "config.json"), ConfigJson.Serialize(new { model, training }));
             using var vae = Trainer.CreateModel(model, training.Seed, dev);
@@ -71,6 +84,17 @@ internal static class ModelCommands
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>The first <paramref name="limit"/> images of a loaded split (all without a limit), on <paramref name="device"/>; disposes the loaded one.</summary>
+    static ImageDataset Limited(ImageDataset loaded, int? limit, Device device)
+    {
+        using (loaded)
+        {
+            if (limit is not int n || n >= loaded.Count) return loaded.To(device);
+            using var prefix = loaded.Take(n);
+            return prefix.To(device);
+        }
     }
 
     static Command Evaluate()

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Screening runs for the MNIST latent-2 push (docs/experiments.md): each candidate is the deep row's protocol
+# (30 epochs, cosine decay over all 30) with one change, seed 1, full MNIST; it is stopped once epoch 10 is
+# evaluated and checkpointed, so its epoch-10 test total compares with the deep row's history at epoch 10.
+# Output: scratch/screen/<name>/ (log, config.json, checkpoint/trainer.json with the history).
+# Usage: bash tools/screen-mnist-z2.sh [name ...]   (no names: all candidates, in order)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet build src/Vae.Experiments -c Release -v q -nologo >/dev/null
+vae=src/Vae.Experiments/bin/Release/net10.0/vae
+common=(mnist --latent 2 --epochs 30 --seed 1 --device cpu)
+stop_after=10
+declare -A args=(
+  [lr2e-3-warmup]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500"
+  [lr3e-3-warmup]="--extra-convs 1 --schedule cosine --lr 3e-3 --warmup-steps 500"
+  [extra2]="--extra-convs 2 --schedule cosine --lr 1e-3"
+  [channels64]="--extra-convs 1 --channels 64 64 --schedule cosine --lr 1e-3"
+  [kl-warmup2]="--extra-convs 1 --schedule cosine --lr 1e-3 --kl-warmup-epochs 2"
+)
+order=(lr2e-3-warmup extra2 kl-warmup2 channels64 lr3e-3-warmup)
+names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${order[@]}")
+for n in "${names[@]}"; do
+  out=scratch/screen/$n
+  grep -q "epoch $stop_after/30:" "$out/log" 2>/dev/null && { echo "screen $n: done already ($out)"; continue; }
+  rm -rf "$out"; mkdir -p "$out"
+  echo "screen $n: ${args[$n]}"
+  start=$(date +%s)
+  # shellcheck disable=SC2086
+  "$vae" train "${common[@]}" ${args[$n]} --out "$out" >"$out/log" 2>&1 &
+  pid=$!
+  while kill -0 $pid 2>/dev/null && ! grep -q "epoch $stop_after/30:" "$out/log"; do sleep 5; done
+  sleep 10   # the checkpoint of that epoch is written before the line is printed; let the process settle
+  kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+  echo "wall $(( $(date +%s) - start )) s" >> "$out/log"
+  grep -E "epoch [0-9]+/30:" "$out/log" | tail -1
+done
