@@ -16,7 +16,7 @@ public static class Program
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"vae: {parsed.Errors[0].Message} (see --help)");
+            Console.Error.WriteLine($"vae: {ParseErrors.OneLine(parsed)} (see --help)");
             return 1;
         }
         using var cts = new CancellationTokenSource();
@@ -46,6 +46,7 @@ public static class Program
     /// <summary>The message for an expected failure, or null for a bug (which then keeps its stack trace).</summary>
     static string? OneLine(Exception e) => e switch
     {
+        ArgumentException { ParamName: string p } => e.Message.Replace($" (Parameter '{p}')", ""),
         DatasetException or CheckpointException or TrainingDivergedException or Bench.PeerUnavailableException or ArgumentException or IOException or UnauthorizedAccessException => e.Message,
         OperationCanceledException => "cancelled; the last checkpoint is kept (resume with the same command)",
         _ => null,
