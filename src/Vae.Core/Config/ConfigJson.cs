@@ -1,11 +1,13 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Vae.Core.Config;
 
 /// <summary>
-/// JSON for configs: camelCase keys, enums as strings, and unknown keys rejected (a typo is an error,
-/// not a silently ignored setting). Deserialised configs are validated.
+/// JSON for configs: camelCase keys, enums as lowercase strings, unknown keys rejected (a typo is an error,
+/// not a silently ignored setting), and text written as it reads ("±", "+", "'" unescaped: these files are
+/// read by people and parsers, never embedded in HTML). Deserialised configs are validated.
 /// </summary>
 public static class ConfigJson
 {
@@ -17,6 +19,7 @@ public static class ConfigJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Serialises a value with <see cref="Options"/>.</summary>

@@ -20,6 +20,13 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>Writes text atomically.</summary>
-    public static void WriteText(string path, string text) => Write(path, temp => File.WriteAllText(temp, text));
+    /// <summary>Writes text atomically; a file that already holds exactly this text is left alone (no new timestamp, no diff).</summary>
+    public static void WriteText(string path, string text) => WriteBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
+
+    /// <summary>Writes bytes atomically; a file that already holds exactly these bytes is left alone.</summary>
+    public static void WriteBytes(string path, byte[] bytes)
+    {
+        if (File.Exists(path) && new FileInfo(path).Length == bytes.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
+        Write(path, temp => File.WriteAllBytes(temp, bytes));
+    }
 }

@@ -41,7 +41,7 @@ internal static class Charts
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.ShowLegend(legend);
-        AtomicFile.Write(path, temp => plot.SavePng(temp, width, height));
+        PngFile.SaveChart(plot.GetImageBytes(width, height, ImageFormat.Png), path);
     }
 
     /// <summary>Scatter of 2-D points coloured by class, one legend entry per class name.</summary>
@@ -62,7 +62,7 @@ internal static class Charts
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.ShowLegend(Alignment.UpperRight);
-        AtomicFile.Write(path, temp => plot.SavePng(temp, 900, 800));
+        PngFile.SaveChart(plot.GetImageBytes(900, 800, ImageFormat.Png), path);
     }
 
     /// <summary>Projects rows of <paramref name="data"/> [N, D] onto their first two principal components (MathNet eigen-decomposition of the covariance).</summary>

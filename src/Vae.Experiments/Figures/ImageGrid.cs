@@ -33,10 +33,10 @@ internal static class ImageGrid
                         for (int dx = 0; dx < scale; dx++) image[x0 + x * scale + dx, y0 + y * scale + dy] = color;
                 }
         }
-        AtomicFile.Write(path, temp => image.SaveAsPng(temp));
+        PngFile.SaveGrid(image, path);
     }
 
-    /// <summary>Tiles PNG files (e.g. chart panels) row by row, <paramref name="columns"/> per row, on white.</summary>
+    /// <summary>Tiles chart PNG files row by row, <paramref name="columns"/> per row, on white; saved as a chart.</summary>
     public static void Tile(IReadOnlyList<string> pngs, int columns, string path)
     {
         var panels = pngs.Select(p => Image.Load<Rgb24>(p)).ToList();
@@ -53,7 +53,7 @@ internal static class ImageGrid
                     for (int y = 0; y < src.Height; y++) src.GetRowSpan(y).CopyTo(dst.GetRowSpan(y0 + y).Slice(x0));
                 });
             }
-            AtomicFile.Write(path, temp => canvas.SaveAsPng(temp));
+            PngFile.SaveChart(canvas, path);
         }
         finally
         {

@@ -68,34 +68,40 @@ internal static class Reproducer
             AtomicFile.WriteText(seedFile, ConfigJson.Serialize(results[^1]));
         }
 
-        // Figures and the committed checkpoint come from seed 1.
+        // Figures come from seed 1; only headline entries commit its weights (results/<entry>/checkpoint).
         string checkpointDir = Path.Combine(outDir, "checkpoint");
         string seedOneCheckpoint = SeedCheckpoint(o, entry, 1);
-        if (Checkpoint.Exists(seedOneCheckpoint)) CopyWeights(seedOneCheckpoint, checkpointDir);
-        var (vae, _) = Checkpoint.LoadModel(checkpointDir, device, model);
-        using (vae)
+        if (entry.Headline && Checkpoint.Exists(seedOneCheckpoint)) CopyWeights(seedOneCheckpoint, checkpointDir);
+        string? weights = entry.Headline || !Checkpoint.Exists(seedOneCheckpoint) ? checkpointDir : seedOneCheckpoint;
+        if (!Checkpoint.Exists(weights))
+            log($"{entry.Name}: no weights of seed 1 here (not a headline entry, and {seedOneCheckpoint} is gone); the figures in {outDir} are kept as they are");
+        else
         {
-            log($"{entry.Name}: drawing figures in {outDir}");
-            ModelFigures.Samples(vae, Path.Combine(outDir, "samples.png"), Evaluator.DefaultSeed, device);
-            ModelFigures.Reconstructions(vae, test.Images, Path.Combine(outDir, "reconstructions.png"));
-            ModelFigures.Latent(vae, test, Path.Combine(outDir, "latent.png"), $"{entry.Name}: test-set latent means");
-            if (model.LatentDim == 2) ModelFigures.Manifold(vae, Path.Combine(outDir, "manifold.png"), device);
-            ModelFigures.Loss(results.Select(r => (r.Seed, r.History)).ToList(), Path.Combine(outDir, "loss.png"), $"{entry.Name}: negative ELBO per epoch");
+            var (vae, _) = Checkpoint.LoadModel(weights, device, model);
+            using (vae)
+            {
+                log($"{entry.Name}: drawing figures in {outDir}");
+                ModelFigures.Samples(vae, Path.Combine(outDir, "samples.png"), Evaluator.DefaultSeed, device);
+                ModelFigures.Reconstructions(vae, test.Images, Path.Combine(outDir, "reconstructions.png"));
+                ModelFigures.Latent(vae, test, Path.Combine(outDir, "latent.png"), $"{entry.Name}: test-set latent means");
+                if (model.LatentDim == 2) ModelFigures.Manifold(vae, Path.Combine(outDir, "manifold.png"), device);
+            }
         }
+        ModelFigures.Loss(results.Select(r => (r.Seed, r.History)).ToList(), Path.Combine(outDir, "loss.png"), $"{entry.Name}: negative ELBO per epoch");
 
         var testAgg = Aggregate.Of(results.Select(r => r.Test).ToList());
         var trainAgg = Aggregate.Of(results.Select(r => r.Train).ToList());
         var run = results[0].Run;
-        var metrics = new EntryMetrics(entry.Name, dataset, model.LatentDim, model.Architecture.ToString(), ParameterCount(model),
-            epochs, entry.Training.BatchSize, entry.Training.Optimizer.ToString(), entry.Training.LearningRate,
+        var metrics = new EntryMetrics(entry.Name, dataset, model.LatentDim, model.Architecture.ToString().ToLowerInvariant(), ParameterCount(model),
+            epochs, entry.Training.BatchSize, entry.Training.Optimizer.ToString().ToLowerInvariant(), entry.Training.LearningRate,
             results.Select(r => r.Seed).ToList(), testAgg, trainAgg, entry.Reference,
-            entry.Reference is null ? null : testAgg.Total - entry.Reference.Total, results, model,
+            entry.Reference is null || o.Quick ? null : testAgg.Total - entry.Reference.Total, results, model,
             entry.Training with { Epochs = epochs, Seed = 1, CheckpointDir = null }, o.Quick, train.Count, test.Count,
             run.Commit, results.Sum(r => r.WallSeconds),
             run.Device, run.Threads);
         AtomicFile.WriteText(Path.Combine(outDir, "metrics.json"), ConfigJson.Serialize(metrics));
         log($"{entry.Name}: test {testAgg.Total:F2} ± {testAgg.TotalSd:F2} (rec {testAgg.Reconstruction:F2}, KL {testAgg.Kl:F2})" +
-            (entry.Reference is null ? "" : $", reference {entry.Reference.Total:F2}, difference {testAgg.Total - entry.Reference.Total:+0.00;-0.00}") +
+            (entry.Reference is null || o.Quick ? "" : $", reference {entry.Reference.Total:F2}, difference {testAgg.Total - entry.Reference.Total:+0.00;-0.00}") +
             $"; wrote {Path.Combine(outDir, "metrics.json")}");
         return metrics;
     }

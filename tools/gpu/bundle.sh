@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds what the GPU machine needs to run the vae CLI, in .gpu/ (ignored by git), and checks that it travels.
+#
+#   .gpu/app.tar.xz      the CLI, published self-contained for linux-x64 (the .NET runtime inside, its
+#                        framework assemblies trimmed to what the app uses: TrimMode=partial trims only the
+#                        framework, never our code or TorchSharp), with no libtorch (TorchBackend=none)
+#   .gpu/native/         TorchSharp 0.107.0's native sources (from ../shared/vendor), to build
+#                        libLibTorchSharp.so there against PyTorch's libtorch (tools/gpu/run.sh)
+#   .gpu/data/mnist/     MNIST, gzipped (about 11 MB): nothing can be fetched there; run.sh points
+#                        VAE_DATA_DIR at .gpu/data, and every file is still checked against its SHA-256
+#
+# The GPU machine has no .NET and the device tool carries at most 64 MiB per call (tracked files plus
+# carried paths), so this refuses when tracked files plus the bundle exceed 60 MiB.
+# A framework-dependent publish plus the runtime as .tar.xz was the first plan; it came to about 34 MB
+# (app 6.9 MB + runtime 26.5 MB, xz -6) against 15 MB for the trimmed self-contained app.
+#
+# Usage: bash tools/gpu/bundle.sh          then carry .gpu in the device call (see tools/gpu/run.sh)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=.gpu
+vendor=../shared/vendor/torchsharp-native-0.107.0
+limit=$((60 * 1024 * 1024))
+
+[ -d "$vendor/src/Native" ] || { echo "bundle: $vendor/src/Native not found; the vendored TorchSharp sources must sit beside the checkout" >&2; exit 1; }
+rm -rf "$out/publish" "$out/native" "$out/app.tar.xz"
+mkdir -p "$out"
+
+echo "bundle: publishing the CLI (self-contained linux-x64, trimmed framework, no libtorch)" >&2
+dotnet publish src/Vae.Experiments -c Release -r linux-x64 --self-contained true -nologo -v q \
+  -p:TorchBackend=none -p:PublishTrimmed=true -p:TrimMode=partial \
+  -p:SuppressTrimAnalysisWarnings=true -p:TreatWarningsAsErrors=false \
+  -p:JsonSerializerIsReflectionEnabledByDefault=true \
+  -p:VaeLibStdCxxCompat=false -o "$out/publish/vae" >&2
+# The CPU-built libLibTorchSharp.so from the TorchSharp package is replaced there by one built against
+# PyTorch's libtorch; leave it out so the two can never be confused.
+rm -f "$out/publish/vae/libLibTorchSharp.so"
+tar -C "$out/publish" -cJf "$out/app.tar.xz" vae
+rm -rf "$out/publish"
+
+echo "bundle: MNIST for the GPU machine (found or fetched here, then gzipped)" >&2
+rm -rf "$out/data"; mkdir -p "$out/data/mnist"
+data=$(dotnet run -c Release --project src/Vae.Experiments -- data info mnist 2>&1 | awk '/sha256/ {print $1}')
+[ -n "$data" ] || { echo "bundle: could not find MNIST (vae data info mnist found no files)" >&2; exit 1; }
+for f in $data; do
+  name=$(basename "$f" .gz)
+  case "$f" in *.gz) cp "$f" "$out/data/mnist/$name.gz" ;; *) gzip -9 -c "$f" > "$out/data/mnist/$name.gz" ;; esac
+done
+
+cp -r "$vendor" "$out/native"
+find "$out/native" -type d -exec chmod u+w {} +; find "$out/native" -type f -exec chmod u+w {} +
+
+tracked=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+bundle=$(du -cb "$out/app.tar.xz" "$out/native" "$out/data" | tail -1 | cut -f1)
+total=$((tracked + bundle))
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+echo "bundle: app $(mib "$(stat -c %s "$out/app.tar.xz")"), native sources $(mib "$(du -sb "$out/native" | cut -f1)"), data $(mib "$(du -sb "$out/data" | cut -f1)"); tracked files $(mib "$tracked"); total that travels $(mib "$total") (limit $(mib "$limit"))"
+if [ "$total" -gt "$limit" ]; then
+  echo "bundle: $(mib "$total") would travel, over the $(mib "$limit") limit; slim the tracked files (results/) first" >&2
+  exit 1
+fi
+
+# Check the bundle here, on the CPU: the bundled app and data, with this machine's CPU natives added (the
+# libLibTorchSharp.so that the Release build patched, and libtorch-cpu from the NuGet cache). Only CUDA itself is
+# left for the GPU machine.
+check=$(mktemp -d)
+trap 'rm -rf "$check"' EXIT
+tar -C "$check" -xJf "$out/app.tar.xz"
+cp src/Vae.Experiments/bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so "$check/vae/"
+cpu_natives=$(dirname "$(find "${NUGET_PACKAGES:-$HOME/.nuget/packages}/libtorch-cpu-linux-x64" -name libtorch_cpu.so | head -1)")
+checkpoint=$(git ls-files 'results/*/checkpoint/trainer.json' | head -1 | xargs dirname)
+echo "bundle: check here: the bundled vae evaluates $checkpoint on 500 test images (CPU natives added)" >&2
+VAE_DATA_DIR="$PWD/$out/data" LD_LIBRARY_PATH="$cpu_natives" "$check/vae/vae" evaluate --checkpoint "$checkpoint" --limit 500 --device cpu
