@@ -14,6 +14,8 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
     readonly Stopwatch watch = Stopwatch.StartNew();
     ProgressTask? task;
     int lastPrinted = -1;
+    double? firstFraction; // progress at this process's first step: a resumed run's ETA counts only steps done here
+    double firstSeconds;
 
     ConsoleProgress(string label) => this.label = label;
 
@@ -42,6 +44,12 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
     public void Report(TrainingProgress p)
     {
         double fraction = ((p.Epoch - 1) + (double)p.Step / p.Steps) / p.Epochs;
+        if (firstFraction is null)
+        {
+            firstFraction = fraction;
+            firstSeconds = watch.Elapsed.TotalSeconds;
+            if (p.Epoch > 1) Console.Error.WriteLine($"{label}: resuming from the checkpoint of epoch {p.Epoch - 1}; training epochs {p.Epoch} to {p.Epochs}");
+        }
         if (task is not null)
         {
             task.Value = fraction;
@@ -51,9 +59,15 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
         int tenth = (int)(10.0 * p.Step / p.Steps);
         if (tenth == lastPrinted && p.Step != p.Steps) return;
         lastPrinted = p.Step == p.Steps ? -1 : tenth;
-        double elapsed = watch.Elapsed.TotalSeconds;
-        string eta = fraction > 0 ? FormatSeconds(elapsed / fraction - elapsed) : "?";
+        string eta = Eta(fraction, watch.Elapsed.TotalSeconds);
         Console.WriteLine($"{label} epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.Steps} loss {p.MeanLoss:F2} {p.ExamplesPerSecond:F0} ex/s, ETA {eta}");
+    }
+
+    /// <summary>Time left at <paramref name="fraction"/> of the run: the rate of the steps done in this process, applied to what remains.</summary>
+    string Eta(double fraction, double seconds)
+    {
+        double done = fraction - firstFraction!.Value, elapsed = seconds - firstSeconds;
+        return done > 0 && elapsed > 0 ? FormatSeconds(elapsed / done * (1 - fraction)) : "?";
     }
 
     /// <summary>Prints an epoch summary (plain mode; the bar shows it otherwise).</summary>
