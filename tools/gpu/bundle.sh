@@ -67,6 +67,11 @@ trap 'rm -rf "$check"' EXIT
 tar -C "$check" -xJf "$out/app.tar.xz"
 cp src/Vae.Experiments/bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so "$check/vae/"
 cpu_natives=$(dirname "$(find "${NUGET_PACKAGES:-$HOME/.nuget/packages}/libtorch-cpu-linux-x64" -name libtorch_cpu.so | head -1)")
-checkpoint=$(git ls-files 'results/*/checkpoint/trainer.json' | head -1 | xargs dirname)
-echo "bundle: check here: the bundled vae evaluates $checkpoint on 500 test images (CPU natives added)" >&2
-VAE_DATA_DIR="$PWD/$out/data" LD_LIBRARY_PATH="$cpu_natives" "$check/vae/vae" evaluate --checkpoint "$checkpoint" --limit 500 --device cpu
+checkpoint=$(git ls-files 'results/*/checkpoint/trainer.json' | xargs grep -l '"dataset": "mnist"' | head -1 | xargs dirname)
+echo "bundle: check here: the bundled vae and the normal build evaluate $checkpoint on 500 test images; the two must agree" >&2
+bundled=$(VAE_DATA_DIR="$PWD/$out/data" LD_LIBRARY_PATH="$cpu_natives" "$check/vae/vae" evaluate --checkpoint "$checkpoint" --limit 500 --device cpu 2>/dev/null | grep 'total')
+normal=$(VAE_DATA_DIR="$PWD/$out/data" dotnet run -c Release --project src/Vae.Experiments --no-build -- evaluate --checkpoint "$checkpoint" --limit 500 --device cpu 2>/dev/null | grep 'total')
+echo "bundled: $bundled"
+echo "normal:  $normal"
+[ -n "$bundled" ] && [ "$bundled" = "$normal" ] || { echo "bundle: the bundled app's evaluation differs from the normal build's (or failed)" >&2; exit 1; }
+echo "bundle: ready in $out/ (carry .gpu; on the GPU machine: bash tools/gpu/run.sh ARGS)"
