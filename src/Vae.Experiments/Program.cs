@@ -48,7 +48,7 @@ public static class Program
     {
         ArgumentException { ParamName: string p } => e.Message.Replace($" (Parameter '{p}')", ""),
         DatasetException or CheckpointException or TrainingDivergedException or Bench.PeerUnavailableException or ArgumentException or IOException or UnauthorizedAccessException => e.Message,
-        OperationCanceledException => "cancelled; the last checkpoint is kept (resume with the same command)",
+        OperationCanceledException => "cancelled; checkpoints are written only after completed epochs, so any that exists is intact (continue with the same command: --resume for train)",
         _ => null,
     };
 }

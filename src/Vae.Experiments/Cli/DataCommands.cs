@@ -61,7 +61,7 @@ internal static class DataCommands
     {
         var dataset = Options.Dataset();
         var dataDir = Options.DataDir();
-        var outFile = Options.Out("PNG file to write.");
+        var outFile = Options.PngOut();
         var cmd = new Command("preview", "Write a 10x10 grid of the first 100 training images.") { dataset, dataDir, outFile };
         cmd.SetAction(r =>
         {

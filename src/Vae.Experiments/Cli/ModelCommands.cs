@@ -22,7 +22,7 @@ internal static class ModelCommands
     {
         var dataset = Options.Dataset();
         var latent = Options.Int("--latent", "Latent dimension.", 2);
-        var arch = new Option<Architecture>("--architecture") { Description = "conv (the seed's CNN) or mlp (the paper's).", DefaultValueFactory = _ => Architecture.Conv };
+        var arch = Options.Choice("--architecture", "conv (the seed's CNN) or mlp (the paper's).", Architecture.Conv);
         var epochs = Options.Int("--epochs", "Passes over the training set.", 30);
         var seed = Options.Seed();
         var device = Options.Device();
@@ -30,16 +30,15 @@ internal static class ModelCommands
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
         var dataDir = Options.DataDir();
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 1e-3 };
-        var schedule = new Option<LearningRateSchedule>("--schedule") { Description = "constant, or cosine decay to 0 over the run.", DefaultValueFactory = _ => LearningRateSchedule.Constant };
+        var schedule = Options.Choice("--schedule", "constant, or cosine decay to 0 over the run.", LearningRateSchedule.Constant);
         var extraConvs = Options.Int("--extra-convs", "Conv only: extra 3x3 convolutions per resolution level in encoder and decoder (0: the seed's shallow design).", 0, min: 0);
         var hidden = new Option<int?>("--hidden") { Description = "Units of the fully connected hidden layer (default: 256 for the 28x28 conv model, 1024 for 32x32 RGB, 500 for mlp)." };
-        var binarization = new Option<Binarization>("--binarization") { Description = "none (intensities as targets) or dynamic (training images re-sampled as Bernoulli(intensity) each time they are seen).", DefaultValueFactory = _ => Binarization.None };
+        var binarization = Options.Choice("--binarization", "none (intensities as targets) or dynamic (training images re-sampled as Bernoulli(intensity) each time they are seen).", Binarization.None);
         var warmup = Options.Int("--warmup-steps", "Steps of linear step-size warm-up before the schedule (0: none).", 0, min: 0);
         var klWarmup = Options.Int("--kl-warmup-epochs", "Epochs over which the KL weight of the training objective rises linearly to 1 (0: none).", 0, min: 0);
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay of the optimizer.", DefaultValueFactory = _ => 0 };
         var channels = new Option<int[]?>("--channels") { Description = "Conv only: output channels of each stride-2 convolution, e.g. --channels 32 64 (default: 32 64 for 28x28).", AllowMultipleArgumentsPerToken = true };
-        var limit = new Option<int?>("--limit") { Description = "Train on the first N training images and test on the first N test images (a quick check; default: all)." };
-        limit.Validators.Add(v => { if (v.GetValueOrDefault<int?>() is < 1) v.AddError($"--limit must be ≥ 1, got {v.GetValueOrDefault<int?>()}"); });
+        var limit = Options.Limit("Train on the first N training images and test on the first N test images (a quick check; default: all).");
         var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, channels, limit };
         cmd.SetAction((r, ct) =>
         {
@@ -100,10 +99,10 @@ internal static class ModelCommands
     static Command Evaluate()
     {
         var checkpoint = Options.Checkpoint();
-        var iw = new Option<int>("--iw-samples") { Description = "Also estimate log p(x) with k importance samples (e.g. 1000 or 5000)." };
+        var iw = Options.IwSamples();
         var device = Options.Device();
         var dataDir = Options.DataDir();
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N test images." };
+        var limit = Options.Limit("Evaluate only the first N test images.");
         var cmd = new Command("evaluate", "Test-set negative ELBO (and optionally the importance-weighted log-likelihood) of a checkpoint.") { checkpoint, iw, device, dataDir, limit };
         cmd.SetAction((r, ct) =>
         {
@@ -120,8 +119,7 @@ internal static class ModelCommands
                 if (binary) Console.WriteLine($"trained on binarised images: the test set is binarised with seed {Evaluator.BinarizationSeed}");
                 var m = Evaluator.Evaluate(vae, images, Reproducer.EvalBatch);
                 Console.WriteLine($"{state.Training.Dataset} test ({test.Count} images): total {m.Total:F4}, reconstruction {m.Reconstruction:F4}, KL {m.Kl:F4}");
-                int k = r.GetValue(iw);
-                if (k > 0)
+                if (r.GetValue(iw) is int k)
                 {
                     var ll = ConsoleProgress.Interactive
                         ? Evaluator.ImportanceWeightedLogLikelihood(vae, images, k, cancellationToken: ct)
@@ -150,7 +148,7 @@ internal static class ModelCommands
     static Command Latent()
     {
         var checkpoint = Options.Checkpoint();
-        var outFile = Options.Out("PNG file to write.");
+        var outFile = Options.PngOut();
         var device = Options.Device();
         var dataDir = Options.DataDir();
         var cmd = new Command("latent", "Scatter of the test set's latent means coloured by class (PCA to 2-D when the latent is larger).") { checkpoint, outFile, device, dataDir };
@@ -172,8 +170,8 @@ internal static class ModelCommands
     static Command Manifold()
     {
         var checkpoint = Options.Checkpoint();
-        var outFile = Options.Out("PNG file to write.");
-        var side = Options.Int("--side", "Grid points per axis.", 20, 2);
+        var outFile = Options.PngOut();
+        var side = Options.Int("--side", "Grid points per axis (2 to 64).", 20, 2, 64);
         var device = Options.Device();
         var cmd = new Command("manifold", "Decode a grid of 2-D latent points through the inverse Gaussian CDF (paper Fig. 4).") { checkpoint, outFile, side, device };
         cmd.SetAction(r =>
@@ -190,8 +188,8 @@ internal static class ModelCommands
     static Command ImageCommand(string name, string description, Func<VariationalAutoencoder, ImageDataset, Device, long, int, Tensor> make)
     {
         var checkpoint = Options.Checkpoint();
-        var outFile = Options.Out("PNG file to write.");
-        var count = Options.Int("--count", "Number of images.", 100);
+        var outFile = Options.PngOut();
+        var count = Options.Int("--count", "Number of images (1 to 10,000).", 100, 1, 10_000);
         var seed = Options.Seed();
         var device = Options.Device();
         var dataDir = Options.DataDir();

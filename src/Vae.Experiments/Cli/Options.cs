@@ -19,8 +19,60 @@ internal static class Options
 
     public static Option<long> Seed(string description = "Random seed.") => Positive(new Option<long>("--seed") { Description = description, DefaultValueFactory = _ => 1 });
 
-    public static Option<int> Int(string name, string description, int defaultValue, int min = 1) =>
-        Range(new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue }, min);
+    public static Option<int> Int(string name, string description, int defaultValue, int min = 1, int max = int.MaxValue) =>
+        Range(new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue }, min, max);
+
+    /// <summary>
+    /// An enum option shown and parsed in lowercase (conv|mlp), as JSON and README spell the values. The default must be
+    /// the enum's zero value: it is what an absent option gives, and help shows it in lowercase.
+    /// </summary>
+    public static Option<T> Choice<T>(string name, string description, T defaultValue) where T : struct, Enum
+    {
+        if (!EqualityComparer<T>.Default.Equals(defaultValue, default)) throw new InvalidOperationException($"{name}: the default must be {default(T)}");
+        var names = Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        var o = new Option<T>(name)
+        {
+            Description = $"{description} [default: {defaultValue.ToString().ToLowerInvariant()}]",
+            HelpName = string.Join("|", names),
+            CustomParser = r =>
+            {
+                if (r.Tokens.Count == 0) return defaultValue;
+                string text = r.Tokens[^1].Value;
+                if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !text.Any(char.IsDigit)) return value;
+                r.AddError($"{name} must be one of {string.Join(", ", names)}, got '{text}'{ParseErrors.DidYouMean(text, names)}");
+                return defaultValue;
+            },
+        };
+        return o;
+    }
+
+    /// <summary>--limit N: an optional positive count of images.</summary>
+    public static Option<int?> Limit(string description)
+    {
+        var o = new Option<int?>("--limit") { Description = description };
+        o.Validators.Add(r => { if (TryGet(r, out int? v) && v is < 1) r.AddError($"--limit must be ≥ 1, got {v}"); });
+        return o;
+    }
+
+    /// <summary>--iw-samples k: optional, 1 to 100,000.</summary>
+    public static Option<int?> IwSamples()
+    {
+        var o = new Option<int?>("--iw-samples") { Description = "Also estimate log p(x) with k importance samples, 1 to 100,000 (e.g. 1000 or 5000)." };
+        o.Validators.Add(r => { if (TryGet(r, out int? k) && k is < 1 or > 100_000) r.AddError($"--iw-samples must be in [1, 100,000], got {k}"); });
+        return o;
+    }
+
+    /// <summary>An output PNG file: the name must end in .png (the file written is always a PNG).</summary>
+    public static Option<string> PngOut()
+    {
+        var o = Out("PNG file to write.");
+        o.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is string path && !path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                r.AddError($"--out must name a .png file (a PNG is what is written), got '{path}'");
+        });
+        return o;
+    }
 
     public static Option<string> Checkpoint() => new("--checkpoint")
     {
@@ -65,9 +117,14 @@ internal static class Options
         return o;
     }
 
-    static Option<int> Range(Option<int> o, int min)
+    static Option<int> Range(Option<int> o, int min, int max)
     {
-        o.Validators.Add(r => { if (TryGet(r, out int v) && v < min) r.AddError($"{o.Name} must be ≥ {min}, got {v}"); });
+        o.Validators.Add(r =>
+        {
+            if (!TryGet(r, out int v)) return;
+            if (v < min) r.AddError($"{o.Name} must be ≥ {min}, got {v}");
+            else if (v > max) r.AddError($"{o.Name} must be ≤ {max:N0}, got {v:N0}");
+        });
         return o;
     }
 

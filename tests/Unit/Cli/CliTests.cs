@@ -50,7 +50,7 @@ public sealed class CliTests
     {
         var (code, _, err) = Run("reproduce", "mnist-z3");
         Assert.Equal(1, code);
-        Assert.Contains("unknown entry 'mnist-z3'; valid: mnist-z2, fashion-mnist-z2, mnist-z2-deep, fashion-mnist-z2-deep, fashion-mnist-z2-long, mnist-z2-long, svhn-z200", err);
+        Assert.Contains("unknown entry 'mnist-z3'; valid: mnist-z2, fashion-mnist-z2, mnist-z2-deep, fashion-mnist-z2-deep, fashion-mnist-z2-long, mnist-z2-long, mnist-z2-warmup, svhn-z200", err);
     }
 
     [Fact]
@@ -88,10 +88,13 @@ public sealed class CliTests
     [Fact]
     public void Quick_mnist_writes_every_result_file_and_evaluate_reproduces_its_test_numbers()
     {
+        // mnist-z2-warmup is a headline entry: its seed-1 weights are copied into results/ (mnist-z2's are not).
         using var dir = new TempDir();
-        var (code, _, err) = Run("reproduce", "mnist-z2", "--quick", "--seeds", "2", "--out", dir.File("results"), "--runs", dir.File("runs"), "--device", "cpu");
+        var (code, _, err) = Run("reproduce", "mnist-z2-warmup", "mnist-z2", "--quick", "--seeds", "2", "--out", dir.File("results"), "--runs", dir.File("runs"), "--device", "cpu");
         Assert.True(code == 0, err);
-        string entry = dir.File("results/mnist-z2");
+        Assert.False(Directory.Exists(dir.File("results/mnist-z2/checkpoint")), "a non-headline entry committed its weights");
+        Assert.True(File.Exists(dir.File("results/mnist-z2/samples.png")), "a non-headline entry drew no figures from its run");
+        string entry = dir.File("results/mnist-z2-warmup");
         foreach (string png in new[] { "samples", "reconstructions", "latent", "manifold", "loss" })
         {
             var info = Image.Identify(Path.Combine(entry, png + ".png"));
@@ -114,7 +117,7 @@ public sealed class CliTests
         string readme = File.ReadAllText(dir.File("results/README.md"));
         var test = metrics.GetProperty("test");
         string row = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"| [mnist-z2](mnist-z2/metrics.json) | mnist | 2 | 132.39 | {test.GetProperty("total").GetDouble():F2} ± {test.GetProperty("totalSd").GetDouble():F2} |");
+            $"| [mnist-z2-warmup](mnist-z2-warmup/metrics.json) | mnist | 2 | 132.39 | {test.GetProperty("total").GetDouble():F2} ± {test.GetProperty("totalSd").GetDouble():F2} | — |");
         Assert.Contains(row, readme);
     }
 }
