@@ -21,7 +21,7 @@ internal static class ReproduceCommands
         var seeds = new Option<int?>("--seeds") { Description = "Number of seeds (1..N); default: the entry's (3 for reference rows, 1 otherwise)." };
         var quick = new Option<bool>("--quick") { Description = $"Check the path end to end: {Reproducer.QuickTrain} training and {Reproducer.QuickTest} test images, {Reproducer.QuickEpochs} epochs, written to scratch/quick unless --out is given." };
         var outDir = Options.Out("Results folder (default: results, or scratch/quick with --quick).", required: false);
-        var runsDir = new Option<string?>("--runs") { Description = "Folder for full per-seed checkpoints used to resume (default: runs, or scratch/quick/runs)." };
+        var runsDir = new Option<string?>("--runs") { Description = "Folder for full per-seed checkpoints used to resume (default: runs/ for results, runs/out-<path of --out>/ for another --out, scratch/quick/runs for --quick): runs of different output folders never mix." };
         var force = new Option<bool>("--force") { Description = "Retrain seeds that already have results." };
         var epochs = new Option<int?>("--epochs") { Description = "Override the protocol's epochs (results are then not the protocol's)." };
         var device = Options.Device();
@@ -39,7 +39,9 @@ internal static class ReproduceCommands
             var list = Entries.Resolve(names.Where(n => n != PaperGroup));
             bool isQuick = r.GetValue(quick);
             string results = r.GetValue(outDir) ?? (isQuick ? Path.Combine("scratch", "quick") : "results");
-            string runs = r.GetValue(runsDir) ?? (isQuick ? Path.Combine("scratch", "quick", "runs") : "runs");
+            string runs = r.GetValue(runsDir) ?? (isQuick && r.GetValue(outDir) is null ? Path.Combine("scratch", "quick", "runs")
+                : results == "results" ? "runs" : Path.Combine("runs", "out-" + string.Concat(Path.GetFullPath(results).Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' ? c : '_')).Trim('_')));
+            Console.Error.WriteLine($"reproduce: results in {results}, resumable runs in {runs}");
             var options = new ReproduceOptions(r.GetValue(seeds), isQuick, results, runs, Options.Data(r.GetValue(dataDir)), r.GetValue(device)!, r.GetValue(force), r.GetValue(epochs));
             foreach (var entry in list) Reproducer.Run(entry, options, Console.WriteLine, ct);
             if (paper)

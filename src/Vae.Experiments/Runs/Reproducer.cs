@@ -71,8 +71,11 @@ internal static class Reproducer
         // Figures come from seed 1; only headline entries commit its weights (results/<entry>/checkpoint).
         string checkpointDir = Path.Combine(outDir, "checkpoint");
         string seedOneCheckpoint = SeedCheckpoint(o, entry, 1);
-        if (entry.Headline && Checkpoint.Exists(seedOneCheckpoint)) CopyWeights(seedOneCheckpoint, checkpointDir);
-        string? weights = entry.Headline || !Checkpoint.Exists(seedOneCheckpoint) ? checkpointDir : seedOneCheckpoint;
+        bool seedOneMatches = Checkpoint.Exists(seedOneCheckpoint) && MatchesResult(Checkpoint.ReadState(seedOneCheckpoint), model, results[0]);
+        if (Checkpoint.Exists(seedOneCheckpoint) && !seedOneMatches)
+            log($"{entry.Name}: {seedOneCheckpoint} is not the run behind seed 1's result (other epochs or settings); it is not used");
+        if (entry.Headline && seedOneMatches) CopyWeights(seedOneCheckpoint, checkpointDir);
+        string weights = entry.Headline || !seedOneMatches ? checkpointDir : seedOneCheckpoint;
         if (!Checkpoint.Exists(weights))
             log($"{entry.Name}: no weights of seed 1 here (not a headline entry, and {seedOneCheckpoint} is gone); the figures in {outDir} are kept as they are");
         else
@@ -131,6 +134,11 @@ internal static class Reproducer
         var trainMetrics = Evaluator.Evaluate(vae, train.Images, EvalBatch);
         return new SeedResult(training.Seed, testMetrics, trainMetrics, history.Epochs, watch.Elapsed.TotalSeconds, run);
     }
+
+    /// <summary>Whether a run checkpoint is the one behind a seed's recorded result: same model, same protocol, same epochs, same final history.</summary>
+    static bool MatchesResult(CheckpointState state, ModelConfig model, SeedResult result) =>
+        state.Model.Equals(model) && state.Training.Seed == result.Seed && state.Epoch == result.History.Count &&
+        state.History.Count == result.History.Count && state.History[^1].Train == result.History[^1].Train;
 
     static string SeedCheckpoint(ReproduceOptions o, Entry entry, long seed) => Path.Combine(o.RunsDir, entry.Name, $"seed-{seed}");
 

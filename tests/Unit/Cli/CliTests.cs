@@ -136,3 +136,27 @@ public sealed class PaperCliTests
         Assert.All(points.Zip(points.Skip(1)), p => Assert.InRange((double)p.Second / p.First, 1.67, 1.69));
     }
 }
+
+/// <summary>Runs of other output folders never reach a results folder (the results issue's kill-then-rerun sequence).</summary>
+[Collection("console")]
+public sealed class ReproduceIsolationTests
+{
+    [Fact]
+    public void An_unfinished_run_for_another_output_folder_cannot_replace_a_committed_checkpoint()
+    {
+        using var dir = new TempDir();
+        string runs = dir.File("runs"), results = dir.File("results"), other = dir.File("other");
+        var (code, _, err) = CliRunner.Run("reproduce", "mnist-z2-warmup", "--quick", "--seeds", "1", "--out", results, "--runs", runs, "--device", "cpu");
+        Assert.True(code == 0, err);
+        string weights = Path.Combine(results, "mnist-z2-warmup", "checkpoint", "model.safetensors");
+        byte[] committed = File.ReadAllBytes(weights);
+
+        // Another output folder sharing the runs folder, stopped after 1 epoch (as a kill after epoch 1 would leave it).
+        (code, _, err) = CliRunner.Run("reproduce", "mnist-z2-warmup", "--quick", "--seeds", "1", "--epochs", "1", "--force", "--out", other, "--runs", runs, "--device", "cpu");
+        Assert.True(code == 0, err);
+        (code, var output, err) = CliRunner.Run("reproduce", "mnist-z2-warmup", "--quick", "--seeds", "1", "--out", results, "--runs", runs, "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains("is not the run behind seed 1's result", output);
+        Assert.Equal(committed, File.ReadAllBytes(weights));
+    }
+}
