@@ -20,8 +20,8 @@ internal static class ReproduceCommands
         };
         var seeds = new Option<int?>("--seeds") { Description = "Number of seeds (1..N); default: the entry's (3 for reference rows, 1 otherwise)." };
         var quick = new Option<bool>("--quick") { Description = $"Check the path end to end: {Reproducer.QuickTrain} training and {Reproducer.QuickTest} test images, {Reproducer.QuickEpochs} epochs, written to scratch/quick unless --out is given." };
-        var outDir = Options.Out("Results folder (default: results, or scratch/quick with --quick).", required: false);
-        var runsDir = new Option<string?>("--runs") { Description = "Folder for full per-seed checkpoints used to resume (default: runs/ for results, runs/out-<path of --out>/ for another --out, scratch/quick/runs for --quick): runs of different output folders never mix." };
+        var outDir = Options.Out("Output folder (default: scratch/reproduce, or scratch/quick with --quick). The committed results change only with --out results.", required: false);
+        var runsDir = new Option<string?>("--runs") { Description = "Folder for full per-seed checkpoints used to resume (default: <out>/runs, or runs/ for --out results): runs of different output folders never mix." };
         var force = new Option<bool>("--force") { Description = "Retrain seeds that already have results." };
         var epochs = new Option<int?>("--epochs") { Description = "Override the protocol's epochs (results are then not the protocol's)." };
         var device = Options.Device();
@@ -38,21 +38,44 @@ internal static class ReproduceCommands
             bool paper = names.Contains(PaperGroup);
             var list = Entries.Resolve(names.Where(n => n != PaperGroup));
             bool isQuick = r.GetValue(quick);
-            string results = r.GetValue(outDir) ?? (isQuick ? Path.Combine("scratch", "quick") : "results");
-            string runs = r.GetValue(runsDir) ?? (isQuick && r.GetValue(outDir) is null ? Path.Combine("scratch", "quick", "runs")
-                : results == "results" ? "runs" : Path.Combine("runs", "out-" + string.Concat(Path.GetFullPath(results).Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' ? c : '_')).Trim('_')));
-            Console.Error.WriteLine($"reproduce: results in {results}, resumable runs in {runs}");
+            string results = r.GetValue(outDir) ?? Path.Combine("scratch", isQuick ? "quick" : "reproduce");
+            bool publishing = Path.GetFullPath(results) == Path.GetFullPath("results");
+            string runs = r.GetValue(runsDir) ?? (publishing ? "runs" : Path.Combine(results, "runs"));
+            Console.Error.WriteLine($"reproduce: results in {results}, resumable runs in {runs}" + (publishing ? " (updating the committed results)" : ""));
             var options = new ReproduceOptions(r.GetValue(seeds), isQuick, results, runs, Options.Data(r.GetValue(dataDir)), r.GetValue(device)!, r.GetValue(force), r.GetValue(epochs));
-            foreach (var entry in list) Reproducer.Run(entry, options, Console.WriteLine, ct);
+            var done = new List<EntryMetrics>();
+            for (int i = 0; i < list.Count; i++)
+            {
+                Console.Error.WriteLine($"reproduce: entry {i + 1} of {list.Count}: {list[i].Name}");
+                done.Add(Reproducer.Run(list[i], options, Console.WriteLine, ct));
+            }
             if (paper)
             {
                 PaperExperiment.Run(options, Console.WriteLine, ct);
                 LikelihoodExperiment.Run(options, Console.WriteLine, ct);
             }
             if (!isQuick) Report.Write(results, Devices.Resolve(r.GetValue(device)!), Console.WriteLine);
+            if (done.Count > 0 && !publishing) PrintComparison(done, isQuick);
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>This run's test totals next to the committed results/ and the seed's references.</summary>
+    static void PrintComparison(IReadOnlyList<EntryMetrics> done, bool quick)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        Console.WriteLine();
+        Console.WriteLine($"{"entry",-24} {"this run",16} {"results/",16} {"reference",10}" + (quick ? "   (quick: a path check, not comparable)" : ""));
+        foreach (var m in done)
+        {
+            string committedFile = Path.Combine("results", m.Entry, "metrics.json");
+            string committed = File.Exists(committedFile)
+                ? System.Text.Json.JsonSerializer.Deserialize<EntryMetrics>(File.ReadAllText(committedFile), Vae.Core.Config.ConfigJson.Options)!.Test.Total.ToString("F2", inv)
+                : "—";
+            string ours = string.Create(inv, $"{m.Test.Total:F2} ({m.Seeds.Count} seed{(m.Seeds.Count == 1 ? "" : "s")})");
+            Console.WriteLine(string.Create(inv, $"{m.Entry,-24} {ours,16} {committed,16} {m.Reference?.Total.ToString("F2", inv) ?? "—",10}"));
+        }
     }
 
     static Command ReportCommand()
