@@ -89,3 +89,27 @@ module ImportanceWeighted =
                 let col = [ for i in 0 .. k - 1 -> float w[i * b + j] ]
                 float iw[j] <= List.max col + 1e-3 * max 1.0 (abs (List.max col)) ]
             |> List.forall id)
+
+    [<Property(MaxTest = 300)>]
+    let ``The bound is the log-mean-exp of the log-weights computed in double precision`` () =
+        // Independent expectation: m + log((1/k) Σ exp(w_i − m)) with m = max w, in float64 here.
+        Prop.forAll (Arb.fromGen logWeights) (fun (k, b, w) ->
+            let iw = bound (k, b, w)
+            [ for j in 0 .. b - 1 ->
+                let col = [ for i in 0 .. k - 1 -> float w[i * b + j] ]
+                let m = List.max col
+                let lme = m + log (List.averageBy (fun v -> exp (v - m)) col)
+                abs (float iw[j] - lme) <= 1e-4 * max 1.0 (abs lme) ]
+            |> List.forall id)
+
+    [<Property(MaxTest = 300)>]
+    let ``With unequal log-weights the bound lies strictly above their mean`` () =
+        // Jensen's gap is positive unless every weight is equal; half of the gap computed in double must remain.
+        Prop.forAll (Arb.fromGen logWeights) (fun (k, b, w) ->
+            let iw = bound (k, b, w)
+            [ for j in 0 .. b - 1 ->
+                let col = [ for i in 0 .. k - 1 -> float w[i * b + j] ]
+                let m = List.max col
+                let gap = m + log (List.averageBy (fun v -> exp (v - m)) col) - List.average col
+                gap < 1e-2 || float iw[j] - List.average col > 0.5 * gap ]
+            |> List.forall id)
