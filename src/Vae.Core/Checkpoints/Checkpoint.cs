@@ -28,48 +28,143 @@ public sealed class CheckpointException : Exception
 /// <summary>
 /// Checkpoints as a folder: <c>model.safetensors</c> (weights, PyTorch names such as
 /// <c>encoder.convs.0.weight</c>, loadable with <c>safetensors.torch.load_file</c>), <c>optimizer.pt</c>
-/// (optimizer state in PyTorch's format) and <c>trainer.json</c> (configs, epoch, history, RNG state).
-/// Writes go to <c>DIR.tmp</c>, are flushed to disk, then swapped in by renames (DIR → DIR.old,
-/// DIR.tmp → DIR); a crash at any point leaves DIR or DIR.old complete, and loading falls back to DIR.old.
+/// (optimizer state in PyTorch's format), <c>trainer.json</c> (configs, epoch, history, RNG state) and
+/// <c>manifest.json</c> (each file's size and SHA-256, written last: a folder whose manifest verifies is complete).
+/// A save writes <c>DIR.tmp</c>, flushes its files and the folder to disk, then swaps it in by renames
+/// (DIR → DIR.old, DIR.tmp → DIR) and deletes DIR.old. Before writing, a save first repairs what an earlier crash
+/// left (a complete DIR.tmp or DIR.old is renamed back to DIR), so the only complete checkpoint is never deleted
+/// before its successor is complete and durable, whatever sequence of crashes happens. Loading takes the first
+/// complete folder of DIR, DIR.tmp (newer than DIR.old) and DIR.old.
 /// </summary>
 public static class Checkpoint
 {
     /// <summary>The layout version written to trainer.json.</summary>
     public const string FormatVersion = "vae-checkpoint/1";
 
-    const string WeightsFile = "model.safetensors", OptimizerFile = "optimizer.pt", StateFile = "trainer.json";
+    const string WeightsFile = "model.safetensors", OptimizerFile = "optimizer.pt", StateFile = "trainer.json", ManifestFile = "manifest.json";
 
     /// <summary>Writes a checkpoint atomically.</summary>
     public static void Save(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator,
-        TrainingConfig training, IReadOnlyList<EpochMetrics> history)
+        TrainingConfig training, IReadOnlyList<EpochMetrics> history) => Save(dir, model, optimizer, generator, training, history, null);
+
+    /// <summary>The steps of a save, in order; a test seam may stop the save after any of them, as a crash would.</summary>
+    internal enum SaveStep { Repaired, TempCleared, WeightsWritten, OptimizerWritten, StateWritten, ManifestWritten, CurrentMovedToOld, TempPromoted, OldDeleted }
+
+    /// <summary><see cref="Save(string, VariationalAutoencoder, optim.Optimizer?, Generator?, TrainingConfig, IReadOnlyList{EpochMetrics})"/> with a seam called after each step.</summary>
+    internal static void Save(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator,
+        TrainingConfig training, IReadOnlyList<EpochMetrics> history, Action<SaveStep>? afterStep)
     {
         dir = Path.GetFullPath(dir);
         string temp = dir + ".tmp", old = dir + ".old";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        Repair(dir);
+        afterStep?.Invoke(SaveStep.Repaired);
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); // incomplete: Repair promoted a complete one
         Directory.CreateDirectory(temp);
+        afterStep?.Invoke(SaveStep.TempCleared);
         model.save_safetensors(Path.Combine(temp, WeightsFile));
+        afterStep?.Invoke(SaveStep.WeightsWritten);
         if (optimizer is TorchSharp.Modules.OptimizerHelper helper) helper.save_py(Path.Combine(temp, OptimizerFile));
+        afterStep?.Invoke(SaveStep.OptimizerWritten);
         string rng = "";
         if (generator is not null)
             using (var state = generator.get_state()) rng = Convert.ToBase64String(state.data<byte>().ToArray());
         var json = new CheckpointState(FormatVersion, model.Config, training, history.Count, history, rng);
         File.WriteAllText(Path.Combine(temp, StateFile), ConfigJson.Serialize(json));
-        foreach (string file in Directory.GetFiles(temp))
-            using (var fs = new FileStream(file, FileMode.Open, FileAccess.ReadWrite)) fs.Flush(flushToDisk: true);
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        afterStep?.Invoke(SaveStep.StateWritten);
+        var manifest = Directory.GetFiles(temp).Select(Path.GetFileName).Order(StringComparer.Ordinal)
+            .Select(name => new ManifestEntry(name!, new FileInfo(Path.Combine(temp, name!)).Length, Sha256(Path.Combine(temp, name!)))).ToList();
+        foreach (string file in Directory.GetFiles(temp)) Durable.FlushFile(file);
+        File.WriteAllText(Path.Combine(temp, ManifestFile), JsonSerializer.Serialize(manifest));
+        Durable.FlushFile(Path.Combine(temp, ManifestFile));
+        Durable.FlushDirectory(temp);
+        afterStep?.Invoke(SaveStep.ManifestWritten);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true); // Repair left DIR complete, so this is stale
         if (Directory.Exists(dir)) Directory.Move(dir, old);
+        Durable.FlushDirectory(Path.GetDirectoryName(dir)!);
+        afterStep?.Invoke(SaveStep.CurrentMovedToOld);
         Directory.Move(temp, dir);
+        Durable.FlushDirectory(Path.GetDirectoryName(dir)!);
+        afterStep?.Invoke(SaveStep.TempPromoted);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        afterStep?.Invoke(SaveStep.OldDeleted);
+    }
+
+    /// <summary>
+    /// Puts the newest complete checkpoint back at DIR after a crash: when DIR is not complete, a complete DIR.tmp
+    /// (newer) or else a complete DIR.old is renamed to DIR; once DIR is complete, DIR.old is no longer needed.
+    /// </summary>
+    static void Repair(string dir)
+    {
+        string temp = dir + ".tmp", old = dir + ".old";
+        if (!IsComplete(dir))
+        {
+            string? source = IsComplete(temp, requireManifest: true) ? temp : IsComplete(old) ? old : null;
+            if (source is null) return;
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); // incomplete
+            Directory.Move(source, dir);
+            Durable.FlushDirectory(Path.GetDirectoryName(dir)!);
+        }
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
     }
 
-    /// <summary>Whether a complete checkpoint exists at <paramref name="dir"/> (or its .old fallback).</summary>
+    /// <summary>Whether a complete checkpoint exists at <paramref name="dir"/> (or what a crash left beside it).</summary>
     public static bool Exists(string dir) => Resolve(Path.GetFullPath(dir)) is not null;
+
+    /// <summary>One file of a checkpoint as the manifest records it.</summary>
+    internal sealed record ManifestEntry(string Name, long Bytes, string Sha256);
+
+    /// <summary>
+    /// A folder is complete when its manifest lists files that all exist with the recorded sizes and hashes; a folder
+    /// without a manifest (written before manifests existed, or committed without optimizer state) is complete when it
+    /// holds the weights and trainer.json, unless <paramref name="requireManifest"/>.
+    /// </summary>
+    static bool IsComplete(string folder, bool requireManifest = false)
+    {
+        if (!File.Exists(Path.Combine(folder, WeightsFile)) || !File.Exists(Path.Combine(folder, StateFile))) return false;
+        string manifestPath = Path.Combine(folder, ManifestFile);
+        if (!File.Exists(manifestPath)) return !requireManifest;
+        try
+        {
+            var entries = JsonSerializer.Deserialize<List<ManifestEntry>>(File.ReadAllText(manifestPath));
+            return entries is { Count: > 0 } && entries.All(e =>
+                File.Exists(Path.Combine(folder, e.Name)) && new FileInfo(Path.Combine(folder, e.Name)).Length == e.Bytes &&
+                Sha256(Path.Combine(folder, e.Name)) == e.Sha256);
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Why there is no complete checkpoint at <paramref name="dir"/>: nothing there, or a damaged folder (which file).</summary>
+    static CheckpointException Missing(string dir)
+    {
+        string full = Path.GetFullPath(dir), manifestPath = Path.Combine(full, ManifestFile);
+        if (File.Exists(manifestPath))
+        {
+            try
+            {
+                var bad = JsonSerializer.Deserialize<List<ManifestEntry>>(File.ReadAllText(manifestPath))?.FirstOrDefault(e =>
+                    !File.Exists(Path.Combine(full, e.Name)) || new FileInfo(Path.Combine(full, e.Name)).Length != e.Bytes || Sha256(Path.Combine(full, e.Name)) != e.Sha256);
+                if (bad is not null)
+                    return new CheckpointException($"{dir}: the checkpoint is damaged ({bad.Name} does not match its manifest.json: missing, or another size or SHA-256) and no intact copy is beside it; delete the folder and train again");
+            }
+            catch (JsonException) { return new CheckpointException($"{dir}: the checkpoint is damaged ({ManifestFile} is not valid JSON); delete the folder and train again"); }
+        }
+        return new CheckpointException($"{dir}: no checkpoint here (expected {WeightsFile} and {StateFile}); train first or check the path");
+    }
+
+    static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
 
     /// <summary>Reads trainer.json.</summary>
     /// <exception cref="CheckpointException">Missing or corrupt.</exception>
     public static CheckpointState ReadState(string dir)
     {
-        string folder = Resolve(Path.GetFullPath(dir)) ?? throw new CheckpointException($"{dir}: no checkpoint here (expected {WeightsFile} and {StateFile}); train first or check the path");
+        string folder = Resolve(Path.GetFullPath(dir)) ?? throw Missing(dir);
         try
         {
             var state = ConfigJson.Parse<CheckpointState>(File.ReadAllText(Path.Combine(folder, StateFile)));
@@ -128,12 +223,9 @@ public static class Checkpoint
         }
     }
 
-    static string? Resolve(string dir)
-    {
-        foreach (string candidate in new[] { dir, dir + ".old" })
-            if (File.Exists(Path.Combine(candidate, WeightsFile)) && File.Exists(Path.Combine(candidate, StateFile))) return candidate;
-        return null;
-    }
+    /// <summary>The first complete folder of DIR, DIR.tmp (only with a verified manifest) and DIR.old, or null.</summary>
+    static string? Resolve(string dir) =>
+        IsComplete(dir) ? dir : IsComplete(dir + ".tmp", requireManifest: true) ? dir + ".tmp" : IsComplete(dir + ".old") ? dir + ".old" : null;
 
     static string Describe(ModelConfig c) =>
         $"{c.Architecture} {c.Channels}x{c.Height}x{c.Width}, latent {c.LatentDim}, hidden {c.HiddenDim}, channels [{string.Join(", ", c.ConvChannels)}], {c.Likelihood}";

@@ -161,7 +161,7 @@ public sealed class TrainerTests
         Assert.Contains("made for a different model", other.Message);
         File.WriteAllBytes(dir.File("ckpt/model.safetensors"), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
         var corrupt = Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(dir.File("ckpt"), torch.CPU));
-        Assert.Contains("model.safetensors cannot be loaded", corrupt.Message);
+        Assert.Contains("the checkpoint is damaged (model.safetensors does not match its manifest.json", corrupt.Message);
         var missing = Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(dir.File("nothing"), torch.CPU));
         Assert.Contains("no checkpoint here", missing.Message);
     }
