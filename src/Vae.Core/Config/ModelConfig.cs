@@ -43,7 +43,10 @@ public sealed record ModelConfig
     public Architecture Architecture { get; init; } = Architecture.Conv;
 
     /// <summary>Output channels of each stride-2 convolution (Conv only); each halves H and W.</summary>
-    public IReadOnlyList<int> ConvChannels { get; init; } = [32, 64];
+    public IReadOnlyList<int> ConvChannels { get => convChannels; init => convChannels = value is null ? null! : Array.AsReadOnly(value.ToArray()); }
+
+    // A private copy: a caller's array changed after construction cannot change the config (validated: null is rejected).
+    readonly IReadOnlyList<int> convChannels = Array.AsReadOnly(new[] { 32, 64 });
 
     /// <summary>
     /// Extra 3×3 stride-1 convolutions (with ReLU) at each resolution level of the Conv model: after each strided

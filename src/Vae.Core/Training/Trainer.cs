@@ -112,7 +112,10 @@ public static class Trainer
         foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
     }
 
-    /// <summary>Trains <paramref name="model"/> for <see cref="TrainingConfig.Epochs"/> epochs and returns the full history.</summary>
+    /// <summary>
+    /// Trains <paramref name="model"/> for <see cref="TrainingConfig.Epochs"/> epochs and returns the full history. Training runs
+    /// where the data is; <see cref="TrainingConfig.Device"/> "cpu" or "cuda" must match it ("auto" accepts either).
+    /// </summary>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the last checkpoint is intact.</exception>
     public static TrainingHistory Fit(VariationalAutoencoder model, TrainingConfig config, TrainingData data, TrainingOptions? options = null)
@@ -120,6 +123,8 @@ public static class Trainer
         ConfigValidator.Validate(config);
         options ??= new TrainingOptions();
         var device = data.Train.device;
+        if ((config.Device == "cpu" && device.type != DeviceType.CPU) || (config.Device == "cuda" && device.type != DeviceType.CUDA))
+            throw new ArgumentException($"Device is '{config.Device}' but the training images are on {device}; move them with .to(Devices.Resolve(\"{config.Device}\")) or set Device = \"auto\" (train where the data is)", nameof(config.Device));
         using var optimizer = CreateOptimizer(model, config);
         using var generator = Devices.Generator(config.Seed + NoiseSeedOffset, device);
         var history = new List<EpochMetrics>();

@@ -69,4 +69,14 @@ public sealed class ConfigTests
         var e = Assert.Throws<ArgumentException>(() => ConfigJson.ParseModel("""{ "latentDim": 0 }"""));
         Assert.Equal("LatentDim", e.ParamName);
     }
+
+    [Fact]
+    public void A_model_config_keeps_its_own_copy_of_the_channel_list()
+    {
+        int[] channels = [8, 16];
+        var config = new ModelConfig { ConvChannels = channels };
+        channels[0] = 999;
+        Assert.Equal([8, 16], config.ConvChannels);
+        Assert.Throws<NotSupportedException>(() => ((IList<int>)config.ConvChannels)[0] = 1);
+    }
 }
