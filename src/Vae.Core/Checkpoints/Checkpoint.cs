@@ -184,7 +184,7 @@ public static class Checkpoint
     {
         var state = ReadState(dir);
         if (expected is not null && !expected.Equals(state.Model))
-            throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({Describe(state.Model)}), not ({Describe(expected)}); use another --out folder or matching options");
+            throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({ConfigJson.Differences(state.Model, expected, "in the checkpoint", "asked for")}); use another --out folder or matching options");
         using var generator = new Generator(0);
         var model = new VariationalAutoencoder(state.Model, generator);
         LoadWeights(dir, model);
@@ -197,7 +197,7 @@ public static class Checkpoint
     {
         var state = ReadState(dir);
         if (!model.Config.Equals(state.Model))
-            throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({Describe(state.Model)}), not ({Describe(model.Config)})");
+            throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({ConfigJson.Differences(state.Model, model.Config, "in the checkpoint", "asked for")}); resume with the same options or use another folder");
         LoadWeights(dir, model);
         string folder = Resolve(Path.GetFullPath(dir))!;
         if (optimizer is TorchSharp.Modules.OptimizerHelper helper && File.Exists(Path.Combine(folder, OptimizerFile)))
@@ -227,6 +227,4 @@ public static class Checkpoint
     static string? Resolve(string dir) =>
         IsComplete(dir) ? dir : IsComplete(dir + ".tmp", requireManifest: true) ? dir + ".tmp" : IsComplete(dir + ".old") ? dir + ".old" : null;
 
-    static string Describe(ModelConfig c) =>
-        $"{c.Architecture} {c.Channels}x{c.Height}x{c.Width}, latent {c.LatentDim}, hidden {c.HiddenDim}, channels [{string.Join(", ", c.ConvChannels)}], {c.Likelihood}";
 }

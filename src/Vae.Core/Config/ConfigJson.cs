@@ -43,4 +43,18 @@ public static class ConfigJson
             throw new ArgumentException($"{typeof(T).Name}: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// The fields in which two configs differ, as "name: a vs b" joined by "; " (JSON names and values), or "" when
+    /// they serialise alike: what an error about a mismatched checkpoint should name.
+    /// </summary>
+    public static string Differences<T>(T a, T b, string aLabel, string bLabel)
+    {
+        var left = JsonSerializer.SerializeToElement(a, Options);
+        var right = JsonSerializer.SerializeToElement(b, Options);
+        var diffs = left.EnumerateObject()
+            .Where(p => !right.TryGetProperty(p.Name, out var other) || other.GetRawText() != p.Value.GetRawText())
+            .Select(p => $"{p.Name}: {p.Value.GetRawText()} {aLabel}, {(right.TryGetProperty(p.Name, out var o) ? o.GetRawText() : "absent")} {bLabel}");
+        return string.Join("; ", diffs);
+    }
 }

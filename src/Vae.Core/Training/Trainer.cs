@@ -133,7 +133,7 @@ public static class Trainer
             var state = Checkpoint.Restore(resumeDir, model, optimizer, generator);
             var saved = state.Training with { Epochs = config.Epochs, CheckpointDir = config.CheckpointDir, Device = config.Device };
             if (saved != config)
-                throw new CheckpointException($"{resumeDir}: the checkpoint was trained with another protocol ({ConfigJson.Serialize(state.Training).ReplaceLineEndings(" ")}); resume with the same settings or use another folder");
+                throw new CheckpointException($"{resumeDir}: the checkpoint was trained with another protocol ({ConfigJson.Differences(saved, config, "in the checkpoint", "asked for")}); resume with the same settings or use another folder");
             if (state.Epoch > config.Epochs)
                 throw new CheckpointException($"{resumeDir}: the checkpoint has {state.Epoch} epochs, more than the {config.Epochs} asked for; ask for at least {state.Epoch} or use another folder");
             history.AddRange(state.History);

@@ -73,10 +73,13 @@ internal static class ModelCommands
             using var train = Limited(DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
             using var test = Limited(DatasetStore.Load(name, Split.Test, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
             Directory.CreateDirectory(dir);
-            AtomicFile.WriteText(Path.Combine(dir, "config.json"), ConfigJson.Serialize(new { model, training }));
+            // config.json describes the run in the folder: a resume writes it only once the checkpoint has accepted the settings.
+            string configFile = Path.Combine(dir, "config.json"), configJson = ConfigJson.Serialize(new { model, training });
+            bool resumingCheckpoint = resuming && Checkpoint.Exists(training.CheckpointDir!);
+            if (!resumingCheckpoint) AtomicFile.WriteText(configFile, configJson);
             using var vae = Trainer.CreateModel(model, training.Seed, dev);
             var history = ConsoleProgress.Run($"{name}", p => Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
-                new TrainingOptions(r.GetValue(resume), p, ct, m => p.Epoch(m, training.Epochs))));
+                new TrainingOptions(resuming, p, ct, m => { AtomicFile.WriteText(configFile, configJson); p.Epoch(m, training.Epochs); })));
             AtomicFile.WriteText(Path.Combine(dir, "history.json"), ConfigJson.Serialize(history));
             ModelFigures.Loss([(training.Seed, history.Epochs)], Path.Combine(dir, "loss.png"), $"{name}: negative ELBO per epoch");
             Console.WriteLine($"final test {history.FinalTest?.Total:F2}; wrote {dir}");
@@ -138,11 +141,10 @@ internal static class ModelCommands
         return Generation.SamplePrior(vae, n, g, dev);
     });
 
-    static Command Reconstruct() => ImageCommand("reconstruct", "Test images and their reconstructions: each original followed by its reconstruction.", (vae, test, _, _, n) =>
+    static Command Reconstruct() => ImageCommand("reconstruct", "The first --count test images and their reconstructions, 10 columns: a row of originals, then the row of their reconstructions beneath.", (vae, test, _, _, n) =>
     {
         using var x = test.Images.narrow(0, 0, Math.Min(n, test.Count));
-        using var rec = Generation.Reconstruct(vae, x);
-        return torch.stack([x, rec], 1).flatten(0, 1); // [2n, C, H, W], original then reconstruction
+        return ModelFigures.ReconstructionGrid(vae, x); // [2n, C, H, W]
     });
 
     static Command Latent()

@@ -16,8 +16,11 @@ internal static class Charts
 {
     static readonly ScottPlot.Palettes.Category10 Palette = new();
 
-    /// <summary>Line chart of several series; with <paramref name="logX"/> the x-axis is log10 with decade labels; <paramref name="legend"/> places the legend.</summary>
-    public static void Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, int width = 900, int height = 560, Alignment legend = Alignment.UpperRight)
+    /// <summary>
+    /// Line chart of several series; with <paramref name="logX"/> the x-axis is log10 with decade labels, with
+    /// <paramref name="integerX"/> its ticks fall on whole numbers (epochs); <paramref name="legend"/> places the legend.
+    /// </summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX = false, int width = 900, int height = 560, Alignment legend = Alignment.UpperRight, bool integerX = false)
     {
         var plot = new Plot();
         foreach (var s in series)
@@ -27,7 +30,7 @@ internal static class Charts
             line.LegendText = s.Label;
             line.Color = Palette.GetColor(s.ColorIndex);
             line.LineWidth = 2;
-            line.MarkerSize = 5;
+            line.MarkerSize = s.Dashed ? 0 : 6; // dashed without markers, solid with: the two tell apart in the legend too
             line.LinePattern = s.Dashed ? LinePattern.Dashed : LinePattern.Solid;
         }
         if (logX)
@@ -37,6 +40,7 @@ internal static class Charts
             for (double d = lo; d <= hi; d++) ticks.AddMajor(d, $"1e{d:0}");
             plot.Axes.Bottom.TickGenerator = ticks;
         }
+        if (integerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);

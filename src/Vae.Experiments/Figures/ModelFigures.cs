@@ -18,20 +18,29 @@ internal static class ModelFigures
         ImageGrid.Save(images, 10, path);
     }
 
-    /// <summary>Test images and their reconstructions in alternating rows of 10 (originals above reconstructions).</summary>
+    /// <summary>The first 10·<paramref name="rows"/> test images and their reconstructions, saved by <see cref="ReconstructionGrid"/>'s layout.</summary>
     public static void Reconstructions(VariationalAutoencoder model, Tensor testImages, string path, int rows = 4)
     {
+        using var grid = ReconstructionGrid(model, testImages.narrow(0, 0, Math.Min(10 * rows, testImages.shape[0])));
+        ImageGrid.Save(grid, 10, path);
+    }
+
+    /// <summary>
+    /// The layout of every reconstruction figure, 10 columns: a row of up to 10 originals, then the row of their
+    /// reconstructions beneath, and so on. <paramref name="originals"/> [N, C, H, W] → [2N, C, H, W].
+    /// </summary>
+    public static Tensor ReconstructionGrid(VariationalAutoencoder model, Tensor originals)
+    {
         using var scope = torch.NewDisposeScope();
-        var originals = testImages.narrow(0, 0, Math.Min(10 * rows, testImages.shape[0]));   // [R·10, C, H, W]
         var recon = Generation.Reconstruct(model, originals);
-        var pairs = new List<Tensor>();
+        var rows = new List<Tensor>();
         for (long r = 0; r * 10 < originals.shape[0]; r++)
         {
             long len = Math.Min(10, originals.shape[0] - r * 10);
-            pairs.Add(originals.narrow(0, r * 10, len));
-            pairs.Add(recon.narrow(0, r * 10, len));
+            rows.Add(originals.narrow(0, r * 10, len));
+            rows.Add(recon.narrow(0, r * 10, len));
         }
-        ImageGrid.Save(torch.cat(pairs, 0), 10, path);
+        return scope.MoveToOuter(torch.cat(rows, 0));
     }
 
     /// <summary>Scatter of the test set's latent means coloured by class; PCA to 2-D when the latent has more dimensions.</summary>
@@ -78,6 +87,6 @@ internal static class ModelFigures
             var tested = h.Where(e => e.Test is not null).ToArray();
             series.Add(new Series($"test, seed {runs[i].Seed}", tested.Select(e => (double)e.Epoch).ToArray(), tested.Select(e => e.Test!.Total).ToArray(), false, i));
         }
-        Charts.Lines(path, title, "epoch", "negative ELBO per image (nats)", series);
+        Charts.Lines(path, title, "epoch", "negative ELBO per image (nats)", series, integerX: true);
     }
 }

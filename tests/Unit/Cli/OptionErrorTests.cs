@@ -53,3 +53,26 @@ public sealed class OptionErrorTests
         Assert.Contains(expected, err);
     }
 }
+
+/// <summary>train with its defaults, and --resume with other settings.</summary>
+[Collection("console")]
+public sealed class TrainCommandTests
+{
+    [Fact]
+    public void Train_with_its_defaults_trains_and_a_resume_with_another_latent_names_the_difference_and_leaves_the_run_alone()
+    {
+        using var dir = new TempDir();
+        string run = dir.File("run");
+        var (code, output, err) = CliRunner.Run("train", "mnist", "--out", run, "--limit", "300", "--epochs", "1", "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains("final test", output);
+        string config = File.ReadAllText(Path.Combine(run, "config.json"));
+        Assert.Contains("\"extraConvsPerLevel\": 0", config); // the seed's shallow CNN, the documented default
+
+        (code, _, err) = CliRunner.Run("train", "mnist", "--out", run, "--limit", "300", "--epochs", "2", "--latent", "3", "--resume", "--device", "cpu");
+        Assert.Equal(1, code);
+        Assert.Single(err.TrimEnd().Split('\n'));
+        Assert.Contains("made for a different model (latentDim: 2 in the checkpoint, 3 asked for)", err);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(run, "config.json")));
+    }
+}

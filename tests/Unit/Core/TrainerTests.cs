@@ -100,7 +100,8 @@ public sealed class TrainerTests
             Trainer.Fit(first, Synthetic.Fast(2, dir.File("c")), new TrainingData(train, null));
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         var lr = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(3, dir.File("c")) with { LearningRate = 0.5 }, new TrainingData(train, null), new TrainingOptions(Resume: true)));
-        Assert.Contains("trained with another protocol", lr.Message);
+        // Synthetic.Fast trains at 3e-3: the message names the one differing field and both values.
+        Assert.Contains("trained with another protocol (learningRate: 0.003 in the checkpoint, 0.5 asked for)", lr.Message);
         var fewer = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1, dir.File("c")), new TrainingData(train, null), new TrainingOptions(Resume: true)));
         Assert.Contains("has 2 epochs, more than the 1 asked for", fewer.Message);
     }
@@ -158,7 +159,7 @@ public sealed class TrainerTests
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         Trainer.Fit(model, Synthetic.Fast(1, dir.File("ckpt")), new TrainingData(train, null));
         var other = Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(dir.File("ckpt"), torch.CPU, Synthetic.SmallConv with { LatentDim = 5 }));
-        Assert.Contains("made for a different model", other.Message);
+        Assert.Contains("made for a different model (latentDim: 2 in the checkpoint, 5 asked for)", other.Message);
         File.WriteAllBytes(dir.File("ckpt/model.safetensors"), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
         var corrupt = Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(dir.File("ckpt"), torch.CPU));
         Assert.Contains("the checkpoint is damaged (model.safetensors does not match its manifest.json", corrupt.Message);
