@@ -24,7 +24,9 @@ public static class HttpFetcher
         IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        string temp = destination + ".part";
+        // A name of this download's own: two processes fetching into one data folder never share (or delete) a file;
+        // the verified file is renamed into place atomically, so the last of them replaces the same bytes.
+        string temp = $"{destination}.{Environment.ProcessId}.{Guid.NewGuid():N}.part";
         try
         {
             using var http = new HttpClient { Timeout = timeout };

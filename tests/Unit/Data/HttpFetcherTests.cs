@@ -35,6 +35,61 @@ public sealed class HttpFetcherTests
         return ($"http://127.0.0.1:{port}/file.bin", served);
     }
 
+    /// <summary>Like <see cref="Serve"/>, but sends the first half of the body, then waits for <paramref name="gate"/> before the rest.</summary>
+    static (string Url, Task Served) ServeInTwoHalves(byte[] body, Action halfSent, Task gate)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var served = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            using var stream = client.GetStream();
+            var buffer = new byte[4096];
+            int got = 0;
+            while (!System.Text.Encoding.ASCII.GetString(buffer, 0, got).Contains("\r\n\r\n"))
+                got += await stream.ReadAsync(buffer.AsMemory(got));
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"));
+            await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
+            await stream.FlushAsync();
+            halfSent();
+            try { await gate.WaitAsync(TimeSpan.FromSeconds(20)); } catch (TimeoutException) { } // a broken client must not hang the test
+            await stream.WriteAsync(body.AsMemory(body.Length / 2));
+            await stream.FlushAsync();
+            client.Client.Shutdown(SocketShutdown.Both);
+            listener.Stop();
+        });
+        return ($"http://127.0.0.1:{port}/file.bin", served);
+    }
+
+    [Fact]
+    public async Task Two_downloads_into_one_data_folder_at_the_same_time_do_not_disturb_each_other()
+    {
+        // Each server sends half of a 4 MiB body, then waits until both clients have reported a mebibyte received (so
+        // both are writing their temporary files) before sending the rest; the second server's bytes are damaged. With a
+        // shared temporary file the damaged bytes land in the good download's file, or the failed one's clean-up deletes it.
+        using var dir = new TempDir();
+        var big = Enumerable.Range(0, 4 << 20).Select(i => (byte)(i % 249)).ToArray();
+        var damaged = big.Select(b => (byte)(b ^ 0x5a)).ToArray();
+        var bothWriting = new TaskCompletionSource();
+        int writing = 0;
+        IProgress<DownloadProgress> Watch() { bool seen = false; return new Progress<DownloadProgress>(p => { if (!seen && p.Received >= 1 << 20) { seen = true; if (Interlocked.Increment(ref writing) == 2) bothWriting.TrySetResult(); } }); }
+        var (goodUrl, goodServed) = ServeInTwoHalves(big, () => { }, bothWriting.Task);
+        var (badUrl, badServed) = ServeInTwoHalves(damaged, () => { }, bothWriting.Task);
+        void AcceptBig(string path)
+        {
+            if (!File.ReadAllBytes(path).SequenceEqual(big)) throw new DatasetException(DatasetErrorKind.Checksum, path, "checksum mismatch", "try again");
+        }
+        string destination = dir.File("file.bin");
+        var good = HttpFetcher.DownloadAsync(goodUrl, destination, AcceptBig, TimeSpan.FromSeconds(30), Watch());
+        var bad = HttpFetcher.DownloadAsync(badUrl, destination, AcceptBig, TimeSpan.FromSeconds(30), Watch());
+        await Assert.ThrowsAsync<DatasetException>(() => bad.WaitAsync(TimeSpan.FromSeconds(60)));
+        await good.WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.WhenAll(goodServed, badServed).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(big.SequenceEqual(File.ReadAllBytes(destination)), "the good download's file is not the good bytes");
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.part"));
+    }
+
     static void AcceptIfComplete(string path)
     {
         if (!File.ReadAllBytes(path).SequenceEqual(Payload))
@@ -49,7 +104,7 @@ public sealed class HttpFetcherTests
         await HttpFetcher.DownloadAsync(url, dir.File("file.bin"), AcceptIfComplete, TimeSpan.FromSeconds(20));
         await served;
         Assert.Equal(Payload, File.ReadAllBytes(dir.File("file.bin")));
-        Assert.False(File.Exists(dir.File("file.bin.part")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.part"));
     }
 
     [Fact]
