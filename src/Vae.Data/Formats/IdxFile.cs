@@ -25,9 +25,35 @@ public static class IdxFormat
 
     const string Remedy = "delete it and let `data info` fetch a fresh copy";
 
-    /// <summary>Reads an IDX file of unsigned bytes with exactly <paramref name="expectedDimensions"/> dimensions.</summary>
-    /// <exception cref="DatasetException">Missing file, wrong magic, truncation, trailing bytes, corrupt gzip.</exception>
-    public static IdxFile Read(string path, int expectedDimensions)
+    /// <summary>The first allocation for a gzip payload; it doubles as real bytes arrive, up to the declared size.</summary>
+    const int GzipChunk = 16 << 20;
+
+    /// <summary>Fills <paramref name="data"/> from <paramref name="s"/>, doubling it (up to <paramref name="total"/>) only when full; returns the bytes read.</summary>
+    static int ReadGrowing(Stream s, ref byte[] data, long total, IncrementalHash hash)
+    {
+        int read = 0;
+        while (true)
+        {
+            int n = s.Read(data, read, data.Length - read);
+            if (n == 0) return read;
+            hash.AppendData(data, read, n);
+            read += n;
+            if (read == data.Length)
+            {
+                if (data.Length == total) return read;
+                Array.Resize(ref data, (int)Math.Min(total, 2L * data.Length));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads an IDX file of unsigned bytes with exactly <paramref name="expectedDimensions"/> dimensions and, when
+    /// <paramref name="expectedItems"/> is given, exactly that first dimension. Memory stays bounded by what the file
+    /// really holds: a raw file's declared size is checked against its length, and a gzip stream is decompressed in
+    /// chunks into a buffer that grows with the bytes actually inflated, never past the declared size.
+    /// </summary>
+    /// <exception cref="DatasetException">Missing file, wrong magic, wrong item count, truncation, trailing bytes, corrupt gzip.</exception>
+    public static IdxFile Read(string path, int expectedDimensions, int? expectedItems = null)
     {
         if (!File.Exists(path))
             throw new DatasetException(DatasetErrorKind.Missing, path, "file not found", "check the path or run `data info` to fetch the dataset");
@@ -54,11 +80,13 @@ public static class IdxFormat
                 if (total > Array.MaxLength)
                     throw new DatasetException(DatasetErrorKind.Format, path, $"dimensions [{string.Join(", ", dims[..(i + 1)])}...] describe more bytes than one array can hold", Remedy);
             }
+            if (expectedItems is int items && dims[0] != items)
+                throw new DatasetException(DatasetErrorKind.Format, path, $"the header declares {dims[0]} items; this file must hold exactly {items}", "is this the right file? " + Remedy);
             long available = payload == file ? file.Length - file.Position : long.MaxValue;
             if (available < total)
                 throw new DatasetException(DatasetErrorKind.Truncated, path, $"truncated: dimensions [{string.Join(", ", dims)}] need {total} data bytes but the file holds {available}", Remedy);
-            var data = new byte[total];
-            int read = ReadUpTo(payload, data, hash);
+            var data = payload == file ? new byte[total] : new byte[Math.Min(total, GzipChunk)];
+            int read = payload == file ? ReadUpTo(payload, data, hash) : ReadGrowing(payload, ref data, total, hash);
             if (read < total)
                 throw new DatasetException(DatasetErrorKind.Truncated, path, $"truncated: dimensions [{string.Join(", ", dims)}] need {total} data bytes but the file holds {read}", Remedy);
             var probe = new byte[1];

@@ -20,7 +20,7 @@ public sealed class DatasetStoreTests
     public void Files_whose_content_differs_from_the_known_checksum_are_rejected()
     {
         using var dir = new TempDir();
-        WriteMnistLike(Path.Combine(dir.Path, "mnist"), 5, 5);
+        WriteMnistLike(Path.Combine(dir.Path, "mnist"), 10_000, 10_000); // the right counts (all-black images), the wrong content
         var e = Assert.Throws<DatasetException>(() => DatasetStore.Load("mnist", Split.Test, Offline with { DataDir = dir.Path }));
         Assert.Equal(DatasetErrorKind.Checksum, e.Kind);
         Assert.Contains("checksum mismatch: decompressed SHA-256 is", e.Message);
@@ -86,15 +86,18 @@ public sealed class DatasetStoreTests
 public sealed class DatasetStoreStructureTests
 {
     [Fact]
-    public void Image_and_label_files_with_different_counts_are_a_mismatch()
+    public void Files_whose_headers_declare_other_counts_than_the_dataset_has_are_rejected_before_reading_their_data()
     {
+        // MNIST's test split has exactly 10,000 images and labels (DatasetCatalog); a header that says otherwise is refused
+        // at once, so two files of different counts never get as far as being compared with each other.
         using var dir = new TempDir();
         string folder = Path.Combine(dir.Path, "mnist");
         Directory.CreateDirectory(folder);
         IdxFormat.Write(Path.Combine(folder, "t10k-images-idx3-ubyte"), [5, 28, 28], new byte[5 * 784], gzip: false);
         IdxFormat.Write(Path.Combine(folder, "t10k-labels-idx1-ubyte"), [4], new byte[4], gzip: false);
         var e = Assert.Throws<DatasetException>(() => DatasetStore.Load("mnist", Split.Test, new DataOptions(dir.Path, false, false)));
-        Assert.Equal(DatasetErrorKind.Mismatch, e.Kind);
-        Assert.Contains("4 labels for 5 images", e.Message);
+        Assert.Equal(DatasetErrorKind.Format, e.Kind);
+        Assert.Contains("t10k-images-idx3-ubyte", e.Message);
+        Assert.Contains("the header declares 5 items; this file must hold exactly 10000", e.Message);
     }
 }

@@ -116,3 +116,34 @@ public sealed class IdxFormatHeaderTests
         Assert.Contains("more bytes than one array can hold", e.Message);
     }
 }
+
+/// <summary>Hostile IDX headers: memory stays bounded by the bytes the file really holds.</summary>
+public sealed class IdxBoundedMemoryTests
+{
+    [Fact]
+    public void A_small_gzip_whose_header_claims_millions_of_images_fails_without_allocating_for_them()
+    {
+        // 2,700,000 images of 28×28 declared (2.1 GB) over 100 real images: the file holds 78,400 data bytes.
+        using var dir = new TempDir();
+        string path = dir.File("images.gz");
+        var header = new byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, 0x00000803);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), 2_700_000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(8), 28);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(12), 28);
+        using (var gz = new System.IO.Compression.GZipStream(File.Create(path), System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gz.Write(header);
+            gz.Write(new byte[100 * 784]);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var truncated = Assert.Throws<DatasetException>(() => IdxFormat.Read(path, 3));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("need 2116800000 data bytes but the file holds 78400", truncated.Message);
+        Assert.True(allocated < 64L << 20, $"{allocated:N0} bytes allocated for a 100-image file");
+
+        // Where the count is known (MNIST's 60,000 training images) the header is rejected before any data is read.
+        var wrongCount = Assert.Throws<DatasetException>(() => IdxFormat.Read(path, 3, expectedItems: 60_000));
+        Assert.Contains("the header declares 2700000 items; this file must hold exactly 60000", wrongCount.Message);
+    }
+}
