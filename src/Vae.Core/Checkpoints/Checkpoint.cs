@@ -213,6 +213,7 @@ public static class Checkpoint
     static void LoadWeights(string dir, VariationalAutoencoder model)
     {
         string folder = Resolve(Path.GetFullPath(dir))!;
+        SafetensorsCheck.Validate(Path.Combine(folder, WeightsFile), dir, model);
         try
         {
             model.load_safetensors(Path.Combine(folder, WeightsFile), strict: true);
@@ -221,6 +222,10 @@ public static class Checkpoint
         {
             throw new CheckpointException($"{dir}: {WeightsFile} cannot be loaded ({e.Message.Split('\n')[0]}); the file is corrupt or belongs to another model", e);
         }
+        using (torch.no_grad())
+            foreach (var (name, parameter) in model.named_parameters())
+                if (!parameter.isfinite().all().item<bool>())
+                    throw new CheckpointException($"{dir}: {WeightsFile} holds non-finite values (NaN or infinity) in '{name}'; the run diverged or the file is damaged");
     }
 
     /// <summary>The first complete folder of DIR, DIR.tmp (only with a verified manifest) and DIR.old, or null.</summary>
