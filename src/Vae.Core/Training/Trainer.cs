@@ -125,6 +125,7 @@ public static class Trainer
         var device = data.Train.device;
         if ((config.Device == "cpu" && device.type != DeviceType.CPU) || (config.Device == "cuda" && device.type != DeviceType.CUDA))
             throw new ArgumentException($"Device is '{config.Device}' but the training images are on {device}; move them with .to(Devices.Resolve(\"{config.Device}\")) or set Device = \"auto\" (train where the data is)", nameof(config.Device));
+        using var claim = config.CheckpointDir is string claimed ? RunLock.Acquire(claimed) : null; // one writer per checkpoint
         using var optimizer = CreateOptimizer(model, config);
         using var generator = Devices.Generator(config.Seed + NoiseSeedOffset, device);
         var history = new List<EpochMetrics>();

@@ -68,6 +68,7 @@ internal static class ModelCommands
                 throw new ArgumentException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
             if (resuming && !Checkpoint.Exists(training.CheckpointDir!))
                 Console.Error.WriteLine($"no checkpoint in {training.CheckpointDir} to resume; starting at epoch 1");
+            using var claim = RunLock.Acquire(dir); // a second train with the same --out stops here, naming the first
             var dev = Devices.Resolve(r.GetValue(device)!);
             var data = Options.Data(r.GetValue(dataDir));
             using var train = Limited(DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);

@@ -78,4 +78,21 @@ public sealed class TrainCommandTests
         Assert.Contains("made for a different model (latentDim: 2 in the checkpoint, 3 asked for)", errors[0]);
         Assert.Equal(config, File.ReadAllText(Path.Combine(run, "config.json")));
     }
+
+    [Fact]
+    public void A_second_writer_of_a_run_folder_gets_one_line_naming_the_holder()
+    {
+        using var dir = new TempDir();
+        string run = dir.File("run");
+        using (Vae.Core.Checkpoints.RunLock.Acquire(run))
+        {
+            var (code, _, err) = CliRunner.Run("train", "mnist", "--out", run, "--limit", "100", "--epochs", "1", "--device", "cpu");
+            Assert.Equal(1, code);
+            Assert.Contains($"{run} is being written by process {Environment.ProcessId} (since ", err);
+            Assert.False(File.Exists(Path.Combine(run, "config.json")), "the second writer wrote into the folder");
+        }
+        // Released: the folder can be trained into.
+        var (after, _, afterErr) = CliRunner.Run("train", "mnist", "--out", run, "--limit", "100", "--epochs", "1", "--device", "cpu");
+        Assert.True(after == 0, afterErr);
+    }
 }
