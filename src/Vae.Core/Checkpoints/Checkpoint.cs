@@ -169,7 +169,19 @@ public static class Checkpoint
         {
             var state = ConfigJson.Parse<CheckpointState>(File.ReadAllText(Path.Combine(folder, StateFile)));
             if (state.Format != FormatVersion) throw new CheckpointException($"{dir}: checkpoint format '{state.Format}' is not {FormatVersion}");
+            // JSON can leave any field null or give it any value: check every one before it is used.
+            if (state.Model is null) throw new ArgumentException("model is missing");
+            if (state.Training is null) throw new ArgumentException("training is missing");
+            if (state.History is null || state.History.Any(h => h is null || h.Train is null)) throw new ArgumentException("history is missing or has empty entries");
+            if (state.Epoch != state.History.Count && state.History.Count > 0) throw new ArgumentException($"epoch is {state.Epoch} but the history has {state.History.Count} entries");
+            if (state.GeneratorState is null) throw new ArgumentException("generatorState is missing");
+            if (state.GeneratorState.Length > 0)
+            {
+                try { Convert.FromBase64String(state.GeneratorState); }
+                catch (FormatException) { throw new ArgumentException("generatorState is not base64"); }
+            }
             ConfigValidator.Validate(state.Model);
+            ConfigValidator.Validate(state.Training);
             return state;
         }
         catch (ArgumentException e)
@@ -206,7 +218,14 @@ public static class Checkpoint
             catch (Exception e) when (e is not OutOfMemoryException) { throw new CheckpointException($"{dir}: {OptimizerFile} is corrupt ({e.Message})", e); }
         }
         if (generator is not null && state.GeneratorState.Length > 0)
-            using (var t = torch.tensor(Convert.FromBase64String(state.GeneratorState))) generator.set_state(t);
+        {
+            byte[] saved = Convert.FromBase64String(state.GeneratorState);
+            using var current = generator.get_state();
+            if (saved.Length != current.NumberOfElements)
+                throw new CheckpointException($"{dir}: {StateFile}'s generatorState has {saved.Length} bytes, a generator state has {current.NumberOfElements}; the file is damaged");
+            using var t = torch.tensor(saved);
+            generator.set_state(t);
+        }
         return state;
     }
 
