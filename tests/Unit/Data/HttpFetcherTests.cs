@@ -11,8 +11,12 @@ public sealed class HttpFetcherTests
 {
     static readonly byte[] Payload = Enumerable.Range(0, 100_000).Select(i => (byte)(i % 251)).ToArray();
 
-    /// <summary>A one-shot HTTP/1.1 server: answers one request with a Content-Length of <paramref name="declared"/> and sends <paramref name="body"/>, then closes.</summary>
-    static (string Url, Task Served) Serve(byte[] body, int declared)
+    /// <summary>
+    /// A one-shot HTTP/1.1 server: answers one request with a Content-Length of <paramref name="declared"/> and sends
+    /// <paramref name="body"/>, then closes; with a <paramref name="gate"/>, it sends the first half of the body and waits
+    /// for the gate (20 s at most, so a broken client cannot hang a test) before the rest.
+    /// </summary>
+    static (string Url, Task Served) Serve(byte[] body, int declared, Task? gate = null)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -27,35 +31,15 @@ public sealed class HttpFetcherTests
                 got += await stream.ReadAsync(buffer.AsMemory(got)); // read the request up to the blank line
             var head = System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n");
             await stream.WriteAsync(head);
-            await stream.WriteAsync(body);
+            int first = gate is null ? body.Length : body.Length / 2;
+            await stream.WriteAsync(body.AsMemory(0, first));
             await stream.FlushAsync();
-            client.Client.Shutdown(SocketShutdown.Both);
-            listener.Stop();
-        });
-        return ($"http://127.0.0.1:{port}/file.bin", served);
-    }
-
-    /// <summary>Like <see cref="Serve"/>, but sends the first half of the body, then waits for <paramref name="gate"/> before the rest.</summary>
-    static (string Url, Task Served) ServeInTwoHalves(byte[] body, Action halfSent, Task gate)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var served = Task.Run(async () =>
-        {
-            using var client = await listener.AcceptTcpClientAsync();
-            using var stream = client.GetStream();
-            var buffer = new byte[4096];
-            int got = 0;
-            while (!System.Text.Encoding.ASCII.GetString(buffer, 0, got).Contains("\r\n\r\n"))
-                got += await stream.ReadAsync(buffer.AsMemory(got));
-            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"));
-            await stream.WriteAsync(body.AsMemory(0, body.Length / 2));
-            await stream.FlushAsync();
-            halfSent();
-            try { await gate.WaitAsync(TimeSpan.FromSeconds(20)); } catch (TimeoutException) { } // a broken client must not hang the test
-            await stream.WriteAsync(body.AsMemory(body.Length / 2));
-            await stream.FlushAsync();
+            if (gate is not null)
+            {
+                try { await gate.WaitAsync(TimeSpan.FromSeconds(20)); } catch (TimeoutException) { }
+                await stream.WriteAsync(body.AsMemory(first));
+                await stream.FlushAsync();
+            }
             client.Client.Shutdown(SocketShutdown.Both);
             listener.Stop();
         });
@@ -74,8 +58,8 @@ public sealed class HttpFetcherTests
         var bothWriting = new TaskCompletionSource();
         int writing = 0;
         IProgress<DownloadProgress> Watch() { bool seen = false; return new Progress<DownloadProgress>(p => { if (!seen && p.Received >= 1 << 20) { seen = true; if (Interlocked.Increment(ref writing) == 2) bothWriting.TrySetResult(); } }); }
-        var (goodUrl, goodServed) = ServeInTwoHalves(big, () => { }, bothWriting.Task);
-        var (badUrl, badServed) = ServeInTwoHalves(damaged, () => { }, bothWriting.Task);
+        var (goodUrl, goodServed) = Serve(big, big.Length, bothWriting.Task);
+        var (badUrl, badServed) = Serve(damaged, damaged.Length, bothWriting.Task);
         void AcceptBig(string path)
         {
             if (!File.ReadAllBytes(path).SequenceEqual(big)) throw new DatasetException(DatasetErrorKind.Checksum, path, "checksum mismatch", "try again");
