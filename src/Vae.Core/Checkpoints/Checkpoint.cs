@@ -162,9 +162,14 @@ public static class Checkpoint
 
     /// <summary>Reads trainer.json.</summary>
     /// <exception cref="CheckpointException">Missing or corrupt.</exception>
-    public static CheckpointState ReadState(string dir)
+    public static CheckpointState ReadState(string dir) => ReadStateIn(Folder(dir), dir);
+
+    /// <summary>The complete folder that loading uses (DIR, or what a crash left beside it); found, and verified, once per load.</summary>
+    static string Folder(string dir) => Resolve(Path.GetFullPath(dir)) ?? throw Missing(dir);
+
+    /// <summary>Reads and checks trainer.json in the resolved <paramref name="folder"/>; messages name <paramref name="dir"/>.</summary>
+    static CheckpointState ReadStateIn(string folder, string dir)
     {
-        string folder = Resolve(Path.GetFullPath(dir)) ?? throw Missing(dir);
         try
         {
             var state = ConfigJson.Parse<CheckpointState>(File.ReadAllText(Path.Combine(folder, StateFile)));
@@ -194,12 +199,13 @@ public static class Checkpoint
     /// <exception cref="CheckpointException">Missing, corrupt, or made for another model config.</exception>
     public static (VariationalAutoencoder Model, CheckpointState State) LoadModel(string dir, Device device, ModelConfig? expected = null)
     {
-        var state = ReadState(dir);
+        string folder = Folder(dir);
+        var state = ReadStateIn(folder, dir);
         if (expected is not null && !expected.Equals(state.Model))
             throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({ConfigJson.Differences(state.Model, expected, "in the checkpoint", "asked for")}); use another --out folder or matching options");
         using var generator = new Generator(0);
         var model = new VariationalAutoencoder(state.Model, generator);
-        LoadWeights(dir, model);
+        LoadWeights(folder, dir, model);
         model.to(device);
         return (model, state);
     }
@@ -207,11 +213,11 @@ public static class Checkpoint
     /// <summary>Loads weights, optimizer state and generator state into existing objects (for resuming).</summary>
     public static CheckpointState Restore(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator)
     {
-        var state = ReadState(dir);
+        string folder = Folder(dir);
+        var state = ReadStateIn(folder, dir);
         if (!model.Config.Equals(state.Model))
             throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({ConfigJson.Differences(state.Model, model.Config, "in the checkpoint", "asked for")}); resume with the same options or use another folder");
-        LoadWeights(dir, model);
-        string folder = Resolve(Path.GetFullPath(dir))!;
+        LoadWeights(folder, dir, model);
         if (optimizer is TorchSharp.Modules.OptimizerHelper helper && File.Exists(Path.Combine(folder, OptimizerFile)))
         {
             try { helper.load_py(Path.Combine(folder, OptimizerFile)); }
@@ -229,9 +235,8 @@ public static class Checkpoint
         return state;
     }
 
-    static void LoadWeights(string dir, VariationalAutoencoder model)
+    static void LoadWeights(string folder, string dir, VariationalAutoencoder model)
     {
-        string folder = Resolve(Path.GetFullPath(dir))!;
         SafetensorsCheck.Validate(Path.Combine(folder, WeightsFile), dir, model);
         try
         {

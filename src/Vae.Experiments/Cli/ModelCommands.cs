@@ -63,10 +63,10 @@ internal static class ModelCommands
                 WarmupSteps = r.GetValue(warmup), KlWarmupEpochs = r.GetValue(klWarmup), WeightDecay = r.GetValue(weightDecay),
                 CheckpointDir = Path.Combine(dir, "checkpoint"),
             }));
-            bool resuming = r.GetValue(resume);
-            if (!resuming && Checkpoint.Exists(training.CheckpointDir!))
+            bool resuming = r.GetValue(resume), hasCheckpoint = Checkpoint.Exists(training.CheckpointDir!);
+            if (!resuming && hasCheckpoint)
                 throw new ArgumentException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
-            if (resuming && !Checkpoint.Exists(training.CheckpointDir!))
+            if (resuming && !hasCheckpoint)
                 Console.Error.WriteLine($"no checkpoint in {training.CheckpointDir} to resume; starting at epoch 1");
             using var claim = RunLock.Acquire(dir); // a second train with the same --out stops here, naming the first
             var dev = Devices.Resolve(r.GetValue(device)!);
@@ -76,8 +76,7 @@ internal static class ModelCommands
             Directory.CreateDirectory(dir);
             // config.json describes the run in the folder: a resume writes it only once the checkpoint has accepted the settings.
             string configFile = Path.Combine(dir, "config.json"), configJson = ConfigJson.Serialize(new { model, training });
-            bool resumingCheckpoint = resuming && Checkpoint.Exists(training.CheckpointDir!);
-            if (!resumingCheckpoint) AtomicFile.WriteText(configFile, configJson);
+            if (!(resuming && hasCheckpoint)) AtomicFile.WriteText(configFile, configJson);
             using var vae = Trainer.CreateModel(model, training.Seed, dev);
             var history = ConsoleProgress.Run($"{name}", p => Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
                 new TrainingOptions(resuming, p, ct, m => { AtomicFile.WriteText(configFile, configJson); p.Epoch(m, training.Epochs); })));

@@ -71,8 +71,9 @@ internal static class Reproducer
         // Figures come from seed 1; only headline entries commit its weights (results/<entry>/checkpoint).
         string checkpointDir = Path.Combine(outDir, "checkpoint");
         string seedOneCheckpoint = SeedCheckpoint(o, entry, 1);
-        bool seedOneMatches = Checkpoint.Exists(seedOneCheckpoint) && MatchesResult(Checkpoint.ReadState(seedOneCheckpoint), model, results[0]);
-        if (Checkpoint.Exists(seedOneCheckpoint) && !seedOneMatches)
+        bool seedOneExists = Checkpoint.Exists(seedOneCheckpoint);
+        bool seedOneMatches = seedOneExists && MatchesResult(Checkpoint.ReadState(seedOneCheckpoint), model, results[0]);
+        if (seedOneExists && !seedOneMatches)
             log($"{entry.Name}: {seedOneCheckpoint} is not the run behind seed 1's result (other epochs or settings); it is not used");
         if (entry.Headline && seedOneMatches) CopyWeights(seedOneCheckpoint, checkpointDir);
         string weights = entry.Headline || !seedOneMatches ? checkpointDir : seedOneCheckpoint;
