@@ -10,8 +10,9 @@
 // file is not a little-endian ELF64, or when no replacement string exists.
 //
 // The file is compiled twice: by MSBuild's RoslynCodeTaskFactory (as a build task, against
-// netstandard2.0: no spans, no newer File APIs) and by the
-// unit tests (with VAE_ELF_PATCHER_NO_MSBUILD defined, which leaves out the task class).
+// netstandard2.0: no spans, no newer File APIs) and into Vae.Core (with VAE_ELF_PATCHER_NO_MSBUILD
+// defined, which leaves out the task class), where Vae.Core.Runtime.NativeRuntime uses it at run time
+// for scripts and notebooks, which no build step reaches. Only the task class is public.
 // Delete this step when TorchSharp ships a libLibTorchSharp.so built against GLIBCXX <= 3.4.30,
 // or when every supported distribution ships GCC >= 13's libstdc++ (Debian 13, Ubuntu 24.04).
 #nullable enable
@@ -24,7 +25,7 @@ using System.Text;
 namespace Vae.Build
 {
     /// <summary>One entry of an ELF version-need table: a version a library needs from another.</summary>
-    public sealed class ElfVersionNeed
+    internal sealed class ElfVersionNeed
     {
         /// <summary>Creates an entry.</summary>
         public ElfVersionNeed(string library, string version, ushort index, uint hash)
@@ -42,7 +43,7 @@ namespace Vae.Build
     }
 
     /// <summary>Outcome of <see cref="ElfVersionNeedPatcher.Rewrite"/>.</summary>
-    public enum ElfPatchOutcome
+    internal enum ElfPatchOutcome
     {
         /// <summary>The version need was rewritten.</summary>
         Patched,
@@ -51,14 +52,14 @@ namespace Vae.Build
     }
 
     /// <summary>Thrown when a file cannot be patched safely; the message says why.</summary>
-    public sealed class ElfPatchException : Exception
+    internal sealed class ElfPatchException : Exception
     {
         /// <summary>Creates the exception with a one-line message.</summary>
         public ElfPatchException(string message) : base(message) { }
     }
 
     /// <summary>Reads and rewrites GNU symbol-versioning tables of little-endian ELF64 files.</summary>
-    public static class ElfVersionNeedPatcher
+    internal static class ElfVersionNeedPatcher
     {
         const uint ShtRela = 4, ShtRel = 9, ShtDynsym = 11;
         const uint ShtGnuVerdef = 0x6ffffffd, ShtGnuVerneed = 0x6ffffffe, ShtGnuVersym = 0x6fffffff;

@@ -6,8 +6,11 @@
 # Usage: bash tools/screen-mnist-z2.sh [name ...]   (no names: all candidates, in order)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet build src/Vae.Experiments -c Release -v q -nologo >/dev/null
-vae=src/Vae.Experiments/bin/Release/net10.0/vae
+# VAE_BIN: a vae binary to use instead of building this tree (a copy outside bin/, so builds can go on meanwhile).
+if [ -n "${VAE_BIN:-}" ]; then vae=$VAE_BIN; else
+  dotnet build src/Vae.Experiments -c Release -v q -nologo >/dev/null
+  vae=src/Vae.Experiments/bin/Release/net10.0/vae
+fi
 common=(mnist --latent 2 --epochs 30 --seed 1 --device cpu)
 stop_after=10
 declare -A args=(
@@ -16,8 +19,12 @@ declare -A args=(
   [extra2]="--extra-convs 2 --schedule cosine --lr 1e-3"
   [channels64]="--extra-convs 1 --channels 64 64 --schedule cosine --lr 1e-3"
   [kl-warmup2]="--extra-convs 1 --schedule cosine --lr 1e-3 --kl-warmup-epochs 2"
+  # Second round: one change each on top of the first round's winner (lr2e-3-warmup).
+  [warmup-kl2]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --kl-warmup-epochs 2"
+  [warmup-extra2]="--extra-convs 2 --schedule cosine --lr 2e-3 --warmup-steps 500"
+  [warmup-ch64]="--extra-convs 1 --channels 64 64 --schedule cosine --lr 2e-3 --warmup-steps 500"
 )
-order=(lr2e-3-warmup extra2 kl-warmup2 channels64 lr3e-3-warmup)
+order=(lr2e-3-warmup warmup-kl2 warmup-extra2 warmup-ch64 lr3e-3-warmup extra2 kl-warmup2 channels64)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${order[@]}")
 for n in "${names[@]}"; do
   out=scratch/screen/$n

@@ -12,6 +12,7 @@ public static class Program
     /// <summary>Parses and runs; bad input gives one line on stderr and exit code 1.</summary>
     public static async Task<int> Main(string[] args)
     {
+        Vae.Core.Runtime.NativeRuntime.Prepare(); // before any TorchSharp call: a build without the libstdc++ step still loads
         var root = BuildRoot();
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -18,7 +18,12 @@ namespace Vae.Core.Checkpoints;
 public sealed record CheckpointState(string Format, ModelConfig Model, TrainingConfig Training, int Epoch,
     IReadOnlyList<EpochMetrics> History, string GeneratorState);
 
-/// <summary>A checkpoint problem (missing, corrupt, or made for another config), as one line.</summary>
+/// <summary>A model rebuilt from a checkpoint, with the state it was saved with.</summary>
+/// <param name="Model">The model, its weights loaded, on the requested device; the caller disposes it.</param>
+/// <param name="State">The checkpoint's configs, epoch and history.</param>
+public sealed record LoadedModel(VariationalAutoencoder Model, CheckpointState State);
+
+/// <summary>A checkpoint that is missing, corrupt, or made for another model (one-line message).</summary>
 public sealed class CheckpointException : Exception
 {
     /// <summary>Creates the exception.</summary>
@@ -197,7 +202,7 @@ public static class Checkpoint
 
     /// <summary>Builds the model a checkpoint describes and loads its weights.</summary>
     /// <exception cref="CheckpointException">Missing, corrupt, or made for another model config.</exception>
-    public static (VariationalAutoencoder Model, CheckpointState State) LoadModel(string dir, Device device, ModelConfig? expected = null)
+    public static LoadedModel LoadModel(string dir, Device device, ModelConfig? expected = null)
     {
         string folder = Folder(dir);
         var state = ReadStateIn(folder, dir);
@@ -207,7 +212,7 @@ public static class Checkpoint
         var model = new VariationalAutoencoder(state.Model, generator);
         LoadWeights(folder, dir, model);
         model.to(device);
-        return (model, state);
+        return new LoadedModel(model, state);
     }
 
     /// <summary>Loads weights, optimizer state and generator state into existing objects (for resuming).</summary>

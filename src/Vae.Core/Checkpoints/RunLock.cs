@@ -7,7 +7,7 @@ namespace Vae.Core.Checkpoints;
 /// is an OS file lock on <c>PATH.lock</c>, released when the holder disposes it or its process ends (even when killed);
 /// <c>PATH.owner</c> names the holder for the error a second writer gets.
 /// </summary>
-public sealed class RunLock : IDisposable
+internal sealed class RunLock : IDisposable
 {
     readonly FileStream stream;
     readonly string ownerFile;

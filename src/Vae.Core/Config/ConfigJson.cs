@@ -12,7 +12,7 @@ namespace Vae.Core.Config;
 public static class ConfigJson
 {
     /// <summary>The serializer options used for every config and results file.</summary>
-    public static JsonSerializerOptions Options { get; } = new()
+    internal static JsonSerializerOptions Options { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
@@ -22,7 +22,7 @@ public static class ConfigJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Serialises a value with <see cref="Options"/>.</summary>
+    /// <summary>Serialises a config (or any record) as the run folders store it: camelCase, lowercase enums, indented.</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
     /// <summary>Parses a model config; throws <see cref="ArgumentException"/> on unknown keys, bad values or invalid ranges.</summary>
@@ -32,7 +32,7 @@ public static class ConfigJson
     public static TrainingConfig ParseTraining(string json) => ConfigValidator.Validate(Parse<TrainingConfig>(json));
 
     /// <summary>Parses any record with <see cref="Options"/>, turning JSON errors into <see cref="ArgumentException"/>.</summary>
-    public static T Parse<T>(string json)
+    internal static T Parse<T>(string json)
     {
         try
         {
@@ -48,7 +48,7 @@ public static class ConfigJson
     /// The fields in which two configs differ, as "name: a vs b" joined by "; " (JSON names and values), or "" when
     /// they serialise alike: what an error about a mismatched checkpoint should name.
     /// </summary>
-    public static string Differences<T>(T a, T b, string aLabel, string bLabel)
+    internal static string Differences<T>(T a, T b, string aLabel, string bLabel)
     {
         var left = JsonSerializer.SerializeToElement(a, Options);
         var right = JsonSerializer.SerializeToElement(b, Options);

@@ -12,7 +12,7 @@ namespace Vae.Core.Models;
 /// convolutions run before each transposed convolution. Returns [B, C, H, W] logits (or the Gaussian mean).
 /// Parameter names: hidden.weight, project.weight, deconvs.{i}.weight, refines.{i·K + k}.weight (and biases).
 /// </summary>
-public sealed class ConvDecoder : nn.Module<Tensor, Tensor>
+internal sealed class ConvDecoder : nn.Module<Tensor, Tensor>
 {
     private readonly Linear hidden;
     private readonly Linear project;

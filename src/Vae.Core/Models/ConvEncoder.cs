@@ -11,7 +11,7 @@ namespace Vae.Core.Models;
 /// hidden layer, then linear heads for μ and log σ².
 /// Parameter names: convs.{i}.weight, hidden.weight, mu.weight, logvar.weight (and biases).
 /// </summary>
-public sealed class ConvEncoder : nn.Module<Tensor, Posterior>
+internal sealed class ConvEncoder : nn.Module<Tensor, Posterior>
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> convs;
     private readonly Linear hidden;

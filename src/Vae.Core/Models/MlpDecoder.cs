@@ -9,7 +9,7 @@ namespace Vae.Core.Models;
 /// The paper's Bernoulli MLP decoder (Kingma and Welling 2013, App. C.1): h = tanh(W₂z + b₂),
 /// logits = W₁h + b₁ (y = sigmoid(logits)). Parameter names: hidden, output (.weight/.bias).
 /// </summary>
-public sealed class MlpDecoder : nn.Module<Tensor, Tensor>
+internal sealed class MlpDecoder : nn.Module<Tensor, Tensor>
 {
     private readonly Linear hidden;
     private readonly Linear output;

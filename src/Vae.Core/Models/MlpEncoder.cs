@@ -9,7 +9,7 @@ namespace Vae.Core.Models;
 /// The paper's Gaussian MLP encoder (Kingma and Welling 2013, App. C.2): h = tanh(W₃x + b₃),
 /// μ = W₄h + b₄, log σ² = W₅h + b₅. Parameter names: hidden, mu, logvar (.weight/.bias).
 /// </summary>
-public sealed class MlpEncoder : nn.Module<Tensor, Posterior>
+internal sealed class MlpEncoder : nn.Module<Tensor, Posterior>
 {
     private readonly Linear hidden;
     private readonly Linear mu;

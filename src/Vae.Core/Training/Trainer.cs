@@ -12,7 +12,11 @@ namespace Vae.Core.Training;
 /// <summary>Images to train on and, optionally, to evaluate on after epochs.</summary>
 /// <param name="Train">[N, C, H, W] in [0, 1], on the model's device.</param>
 /// <param name="Test">[M, C, H, W] or null.</param>
-public sealed record TrainingData(Tensor Train, Tensor? Test);
+public sealed record TrainingData(Tensor Train, Tensor? Test)
+{
+    /// <summary>The images of loaded datasets (for example <c>DatasetStore.Load(...).Dataset</c>); the datasets keep ownership.</summary>
+    public static TrainingData From(Vae.Data.ImageDataset train, Vae.Data.ImageDataset? test = null) => new(train.Images, test?.Images);
+}
 
 /// <summary>Run-time options that are not part of the experiment's definition.</summary>
 /// <param name="Resume">Continue from the checkpoint in <see cref="TrainingConfig.CheckpointDir"/> when one exists.</param>

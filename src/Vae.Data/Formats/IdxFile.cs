@@ -8,14 +8,14 @@ namespace Vae.Data.Formats;
 /// <param name="Dimensions">Sizes from the header, e.g. [60000, 28, 28] for images or [60000] for labels.</param>
 /// <param name="Data">The payload, row-major, one byte per element.</param>
 /// <param name="Sha256">Lower-case hex SHA-256 of the whole decompressed file (header included).</param>
-public sealed record IdxFile(IReadOnlyList<int> Dimensions, byte[] Data, string Sha256);
+internal sealed record IdxFile(IReadOnlyList<int> Dimensions, byte[] Data, string Sha256);
 
 /// <summary>
 /// Reader and writer for the IDX format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/):
 /// a big-endian header <c>00 00 08 nd</c> (0x08 = unsigned byte, nd = number of dimensions), then nd
 /// big-endian int32 sizes, then the data. Files may be gzip-compressed (detected by their first bytes).
 /// </summary>
-public static class IdxFormat
+internal static class IdxFormat
 {
     /// <summary>Magic number of an image file (unsigned bytes, 3 dimensions).</summary>
     public const int ImagesMagic = 0x00000803;

@@ -10,7 +10,7 @@ namespace Vae.Data.Formats;
 /// <param name="Dimensions">Dimensions as stored, e.g. [32, 32, 3, 73257].</param>
 /// <param name="Bytes">For uint8 arrays: the elements, column-major; otherwise null.</param>
 /// <param name="Doubles">For other numeric classes: the elements converted to double, column-major; otherwise null.</param>
-public sealed record MatVariable(string Name, int ClassId, IReadOnlyList<int> Dimensions, byte[]? Bytes, double[]? Doubles);
+internal sealed record MatVariable(string Name, int ClassId, IReadOnlyList<int> Dimensions, byte[]? Bytes, double[]? Doubles);
 
 /// <summary>
 /// A small reader for MATLAB 5.0 MAT-files (MathWorks, "MAT-File Format", 2019, ch. 1), enough for
@@ -19,7 +19,7 @@ public sealed record MatVariable(string Name, int ClassId, IReadOnlyList<int> Di
 /// part), usually inside a zlib-compressed miCOMPRESSED element. Variables are streamed: a skipped
 /// variable is never inflated, and a read one is inflated once, straight into its array.
 /// </summary>
-public static class MatFormat
+internal static class MatFormat
 {
     const int MiInt8 = 1, MiUInt8 = 2, MiInt16 = 3, MiUInt16 = 4, MiInt32 = 5, MiUInt32 = 6, MiSingle = 7,
         MiDouble = 9, MiInt64 = 12, MiUInt64 = 13, MiMatrix = 14, MiCompressed = 15;

@@ -5,7 +5,7 @@ namespace Vae.Data.Formats;
 /// <c>X</c> is uint8 [32, 32, 3, N], column-major (row fastest, then column, channel, image), and
 /// <c>y</c> is [N, 1] with labels 1..10, where 10 stands for the digit 0.
 /// </summary>
-public static class SvhnFile
+internal static class SvhnFile
 {
     /// <summary>Image side length in pixels.</summary>
     public const int Side = 32;

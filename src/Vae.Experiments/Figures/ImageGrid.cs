@@ -14,25 +14,10 @@ internal static class ImageGrid
     /// </summary>
     public static void Save(Tensor images, int columns, string path, int scale = 2)
     {
-        using var cpu = images.detach().cpu().clamp(0, 1).mul(255).round().to_type(ScalarType.Byte).contiguous(); // [N, C, H, W]
-        long n = cpu.shape[0], c = cpu.shape[1], h = cpu.shape[2], w = cpu.shape[3];
-        byte[] data = cpu.data<byte>().ToArray();
-        int rows = (int)((n + columns - 1) / columns);
-        const int gutter = 2;
-        int cellW = (int)w * scale, cellH = (int)h * scale;
-        using var image = new Image<Rgb24>(gutter + columns * (cellW + gutter), gutter + rows * (cellH + gutter), new Rgb24(255, 255, 255));
-        for (int i = 0; i < n; i++)
-        {
-            int x0 = gutter + (i % columns) * (cellW + gutter), y0 = gutter + (i / columns) * (cellH + gutter);
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                {
-                    long p = i * c * h * w + y * w + x;
-                    var color = c == 1 ? new Rgb24(data[p], data[p], data[p]) : new Rgb24(data[p], data[p + h * w], data[p + 2 * h * w]);
-                    for (int dy = 0; dy < scale; dy++)
-                        for (int dx = 0; dx < scale; dx++) image[x0 + x * scale + dx, y0 + y * scale + dy] = color;
-                }
-        }
+        var grid = Vae.Core.Evaluation.SampleGrid.Layout(images, columns, scale); // the library's layout, encoded compactly here
+        using var image = grid.Channels == 1
+            ? Image.LoadPixelData<L8>(grid.Pixels, grid.Width, grid.Height).CloneAs<Rgb24>()
+            : Image.LoadPixelData<Rgb24>(grid.Pixels, grid.Width, grid.Height);
         PngFile.SaveGrid(image, path);
     }
 

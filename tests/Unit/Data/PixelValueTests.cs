@@ -11,7 +11,7 @@ public sealed class PixelValueTests
     [Fact]
     public void MNIST_test_pixels_and_labels_equal_the_file_bytes_read_here()
     {
-        var split = DatasetStore.Load("mnist", Split.Test, new DataOptions());
+        var split = DatasetStore.Load("mnist", Split.Test, new DataOptions(AllowPackageManagers: true));
         using var loaded = split.Dataset;
         var files = split.Files;
         byte[] Raw(string path)
