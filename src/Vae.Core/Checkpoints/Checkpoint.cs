@@ -162,7 +162,7 @@ public static class Checkpoint
     static string Sha256(string path)
     {
         using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
     }
 
     /// <summary>Reads trainer.json.</summary>

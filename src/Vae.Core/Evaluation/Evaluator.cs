@@ -20,6 +20,9 @@ public static class Evaluator
     /// <summary>The seed used for evaluation noise when the caller has no reason to choose another.</summary>
     public const long DefaultSeed = 20131220;
 
+    /// <summary>Examples per forward pass of an evaluation unless told otherwise (the value every result used).</summary>
+    public const int DefaultBatchSize = 500;
+
     /// <summary>Seed of the fixed binarisation of the test set for models trained with <see cref="Config.Binarization.Dynamic"/>.</summary>
     public const long BinarizationSeed = 2015;
 
@@ -38,7 +41,7 @@ public static class Evaluator
     /// <param name="images">[N, C, H, W] targets.</param>
     /// <param name="batchSize">Examples per forward pass.</param>
     /// <param name="seed">Seed of the noise generator.</param>
-    public static LossSummary Evaluate(VariationalAutoencoder model, Tensor images, int batchSize, long seed = DefaultSeed)
+    public static LossSummary Evaluate(VariationalAutoencoder model, Tensor images, int batchSize = DefaultBatchSize, long seed = DefaultSeed)
     {
         model.eval();
         using var _ = torch.inference_mode();

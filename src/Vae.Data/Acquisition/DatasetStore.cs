@@ -76,7 +76,7 @@ public static class DatasetStore
             var (pixels, labelValues) = SvhnFile.Read(files[0].Path);
             var info = new DatasetInfo(spec.Name, split, labelValues.Length, spec.Channels, spec.Height, spec.Width, spec.ClassNames);
             var dataset = ImageDataset.FromBytes(pixels, labelValues, info);
-            string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(files[0].Path)));
+            string sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(files[0].Path))).ToLowerInvariant();
             return new LoadedSplit(dataset, files, [sha], watch.Elapsed.TotalSeconds);
         }
     }

@@ -92,7 +92,7 @@ internal static class IdxFormat
             var probe = new byte[1];
             if (payload.Read(probe, 0, 1) != 0)
                 throw new DatasetException(DatasetErrorKind.Format, path, $"the file is longer than its dimensions [{string.Join(", ", dims)}] say", Remedy);
-            return new IdxFile(dims, data, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            return new IdxFile(dims, data, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant());
         }
         catch (InvalidDataException e)
         {
@@ -132,7 +132,7 @@ internal static class IdxFormat
     {
         using var file = File.OpenRead(path);
         using Stream payload = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        return Convert.ToHexStringLower(SHA256.HashData(payload));
+        return Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant();
     }
 
     static bool IsGzip(FileStream file)

@@ -32,7 +32,7 @@ internal static class Reproducer
     public const int QuickTrain = 2000, QuickTest = 500, QuickEpochs = 2;
 
     /// <summary>The evaluation batch size used for every reported number (and by the evaluate command).</summary>
-    public const int EvalBatch = 500;
+    public const int EvalBatch = Evaluator.DefaultBatchSize;
 
     /// <summary>Runs <paramref name="entry"/> and returns its metrics (also written to metrics.json). Seeds with results are reused; a killed seed resumes from its checkpoint.</summary>
     public static EntryMetrics Run(Entry entry, ReproduceOptions o, Action<string> log, CancellationToken ct)
