@@ -80,8 +80,8 @@ internal static class DatasetCatalog
     /// <summary>SVHN cropped digits (Netzer et al., 2011). No package carries it; sizes and dims are checked.</summary>
     public static DatasetSpec Svhn { get; } = new(
         "svhn", StorageFormat.Mat, 3, 32, 32, Digits,
-        [new("train_32x32.mat", null, SvhnSite + "train_32x32.mat")],
-        [new("test_32x32.mat", null, SvhnSite + "test_32x32.mat")],
+        [new("train_32x32.mat", null, SvhnSite + "train_32x32.mat", Items: 73_257)],
+        [new("test_32x32.mat", null, SvhnSite + "test_32x32.mat", Items: 26_032)],
         [], null, null,
         "download train_32x32.mat and test_32x32.mat from " + SvhnSite + " and put them in <data-dir>/svhn/ (or pass --data-dir)");
 

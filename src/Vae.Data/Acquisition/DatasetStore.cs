@@ -32,6 +32,9 @@ public sealed record LoadedSplit(ImageDataset Dataset, IReadOnlyList<SourcedFile
 /// </summary>
 public static class DatasetStore
 {
+    const string SampleFile = "sample_32x32.mat";
+    const int SampleImages = 64;
+
     /// <summary>The data folder: <paramref name="explicitDir"/>, else VAE_DATA_DIR, else the per-user cache.</summary>
     public static string DataRoot(string? explicitDir)
     {
@@ -73,7 +76,9 @@ public static class DatasetStore
         }
         else
         {
-            var (pixels, labelValues) = SvhnFile.Read(files[0].Path);
+            // The split's known size, or the sample's 64 images: a header may not claim more before anything is allocated.
+            bool sample = Path.GetFileName(files[0].Path) == SampleFile;
+            var (pixels, labelValues) = SvhnFile.Read(files[0].Path, expectedItems: sample ? SampleImages : spec.Files(split)[0].Items);
             var info = new DatasetInfo(spec.Name, split, labelValues.Length, spec.Channels, spec.Height, spec.Width, spec.ClassNames);
             var dataset = ImageDataset.FromBytes(pixels, labelValues, info);
             string sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(files[0].Path))).ToLowerInvariant();
@@ -94,7 +99,7 @@ public static class DatasetStore
 
         if (spec.Name == DatasetCatalog.Svhn.Name && options.AllowSample)
         {
-            var sample = FindLocal("sample_32x32.mat", [home, root], "64-image sample (quick mode only)");
+            var sample = FindLocal(SampleFile, [home, root], $"{SampleImages}-image sample (quick mode only)");
             if (sample is not null) return Report([sample], log);
         }
 

@@ -32,12 +32,18 @@ internal static class MatFormat
 
     const string Remedy = "download the file again (see `data info svhn`)";
 
+    // Deflate's largest expansion is about 1032:1 (RFC 1951: a 258-byte match costs at least 2 bits).
+    const long DeflateMaxRatio = 1032;
+
     /// <summary>
     /// Reads the named variable. With <paramref name="limitLastDim"/>, reads only the first that many
     /// slices along the last dimension (a prefix, on purpose); otherwise the whole array must be present.
+    /// Memory is bounded before anything is allocated: a variable may not claim more than
+    /// <paramref name="maxElements"/> elements, nor more bytes than its element could hold (the element's stored
+    /// size, or 1032 times it for a compressed element: deflate's largest ratio).
     /// </summary>
-    /// <exception cref="DatasetException">Missing file or variable, bad header, truncated or corrupt stream.</exception>
-    public static MatVariable ReadVariable(string path, string name, int? limitLastDim = null)
+    /// <exception cref="DatasetException">Missing file or variable, bad header, truncated or corrupt stream, or a size claim over the bounds.</exception>
+    public static MatVariable ReadVariable(string path, string name, int? limitLastDim = null, long? maxElements = null)
     {
         if (!File.Exists(path))
             throw new DatasetException(DatasetErrorKind.Missing, path, "file not found", "check the path");
@@ -62,13 +68,13 @@ internal static class MatFormat
                 if (type == MiCompressed)
                 {
                     using var zlib = new ZLibStream(file, CompressionMode.Decompress, leaveOpen: true);
-                    var variable = ReadMatrix(zlib, path, name, limitLastDim, truncatedElement, seen);
+                    var variable = ReadMatrix(zlib, path, name, limitLastDim, truncatedElement, seen, Math.Min(size, file.Length - start - 8) * DeflateMaxRatio, maxElements);
                     if (variable is not null) return variable;
                 }
                 else if (type == MiMatrix)
                 {
                     file.Position = start;
-                    var variable = ReadMatrix(file, path, name, limitLastDim, truncatedElement, seen);
+                    var variable = ReadMatrix(file, path, name, limitLastDim, truncatedElement, seen, Math.Min(size, file.Length - start - 8), maxElements);
                     if (variable is not null) return variable;
                 }
             }
@@ -97,20 +103,23 @@ internal static class MatFormat
     }
 
     /// <summary>Reads an miMATRIX element from <paramref name="s"/>; returns null when its name is not <paramref name="wanted"/>.</summary>
-    static MatVariable? ReadMatrix(Stream s, string path, string wanted, int? limit, bool truncated, List<string> seen)
+    static MatVariable? ReadMatrix(Stream s, string path, string wanted, int? limit, bool truncated, List<string> seen, long maxBytes, long? maxElements)
     {
         var (type, _) = ReadTag(s, path, "matrix tag");
         if (type != MiMatrix) return null;
         var (flagsType, flagsSize) = ReadTag(s, path, "array flags");
+        Header(path, "array flags", flagsSize, 8, 16);
         var flags = ReadBytes(s, (int)Pad8(flagsSize), path, "array flags");
         if (flagsType != MiUInt32) throw Bad(path, "array flags are not miUINT32");
         int classId = flags[0];
         var (dimsType, dimsSize) = ReadTag(s, path, "dimensions");
         if (dimsType != MiInt32) throw Bad(path, "dimensions are not miINT32");
+        Header(path, "dimensions", dimsSize, 8, 4 * 32); // MATLAB arrays have at most 32 dimensions
         var dimBytes = ReadBytes(s, (int)Pad8(dimsSize), path, "dimensions");
         var dims = new int[dimsSize / 4];
         for (int i = 0; i < dims.Length; i++) dims[i] = BinaryPrimitives.ReadInt32LittleEndian(dimBytes.AsSpan(4 * i));
         var (nameType, nameSize, nameBytes) = ReadSmallOrNormal(s, path);
+        Header(path, "array name", nameSize, 0, Math.Min(63, nameBytes.Length)); // MATLAB names have at most 63 characters
         if (nameType != MiInt8) throw Bad(path, "array name is not miINT8");
         string name = Encoding.ASCII.GetString(nameBytes, 0, nameSize);
         seen.Add(name);
@@ -123,6 +132,8 @@ internal static class MatFormat
             total *= d; // each factor < 2^31 and total ≤ Array.MaxLength before it: no overflow
             if (total > Array.MaxLength) throw Bad(path, $"variable '{name}' has dimensions [{string.Join(", ", dims)}] too large for one array");
         }
+        if (maxElements is long cap && total > cap)
+            throw Bad(path, $"variable '{name}' claims dimensions [{string.Join(", ", dims)}], {total:N0} elements, more than the {cap:N0} this dataset file has");
         long sliceSize = dims.Length == 0 ? 1 : total / Math.Max(1, dims[^1]);
         int slices = dims.Length == 0 ? 1 : dims[^1];
         if (limit is int l)
@@ -136,6 +147,9 @@ internal static class MatFormat
         if (dataSize < total * elementSize)
             throw Bad(path, $"variable '{name}' holds {dataSize / elementSize} elements but its dimensions [{string.Join(", ", dims)}] need {total}");
         if (count * elementSize > Array.MaxLength) throw Bad(path, $"variable '{name}' is too large");
+        if (count * elementSize > maxBytes)
+            throw new DatasetException(DatasetErrorKind.Truncated, path,
+                $"variable '{name}' claims {count * elementSize:N0} bytes of data, more than its {maxBytes:N0}-byte element can hold", Remedy);
         var raw = new byte[count * elementSize];
         int got = s.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
         if (got < raw.Length)
@@ -164,7 +178,14 @@ internal static class MatFormat
     {
         var (type, size, small) = ReadTagRaw(s, path, "array name");
         if (small is not null) return (type, (int)size, small);
+        Header(path, "array name", size, 0, 64);
         return (type, (int)size, ReadBytes(s, (int)Pad8(size), path, "array name"));
+    }
+
+    // The small sub-elements of an array header have sizes the format bounds; a larger claim is damage, refused before reading.
+    static void Header(string path, string what, long size, long min, long max)
+    {
+        if (size < min || size > max) throw Bad(path, $"the {what} claim {size} bytes (expected {min} to {max})");
     }
 
     static (int Type, long Size, byte[]? Small) ReadTagRaw(Stream s, string path, string what)

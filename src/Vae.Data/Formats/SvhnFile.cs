@@ -13,16 +13,21 @@ internal static class SvhnFile
     /// <summary>Reads images (row-major [N, 3, 32, 32] bytes) and labels (0..9).</summary>
     /// <param name="path">The .mat file.</param>
     /// <param name="limit">Read only the first this many images and labels (a prefix, on purpose).</param>
+    /// <param name="expectedItems">The number of images the file must hold (73,257 for train, 26,032 for test), checked
+    /// before anything is allocated; null when unknown.</param>
     /// <exception cref="DatasetException">Missing, truncated or malformed file.</exception>
-    public static (byte[] Pixels, long[] Labels) Read(string path, int? limit = null)
+    public static (byte[] Pixels, long[] Labels) Read(string path, int? limit = null, int? expectedItems = null)
     {
-        var x = MatFormat.ReadVariable(path, "X", limit);
+        var x = MatFormat.ReadVariable(path, "X", limit, expectedItems * 3L * Side * Side);
         if (x.ClassId != MatFormat.UInt8Class || x.Bytes is null)
             throw new DatasetException(DatasetErrorKind.Format, path, $"variable 'X' has MATLAB class {x.ClassId}, expected uint8 ({MatFormat.UInt8Class})", "is this an SVHN *_32x32.mat file?");
         if (x.Dimensions.Count != 4 || x.Dimensions[0] != Side || x.Dimensions[1] != Side || x.Dimensions[2] != 3)
             throw new DatasetException(DatasetErrorKind.Format, path, $"variable 'X' has dimensions [{string.Join(", ", x.Dimensions)}], expected [32, 32, 3, N]", "is this an SVHN *_32x32.mat file?");
         int n = x.Dimensions[3];
-        var y = MatFormat.ReadVariable(path, "y"); // [N, 1]: small, read whole, then the prefix is taken
+        if (expectedItems is int expected && limit is null && n != expected)
+            throw new DatasetException(DatasetErrorKind.Format, path, $"variable 'X' holds {n:N0} images, expected {expected:N0}", "is this the right split's file? download it again");
+        // [N, 1]: small, read whole, then the prefix is taken; it may not claim more labels than the file has images.
+        var y = MatFormat.ReadVariable(path, "y", maxElements: expectedItems ?? (limit is null ? n : null));
         long labelCount = y.Dimensions.Aggregate(1L, (a, d) => a * d);
         bool shapeOk = y.Doubles is not null && y.Dimensions.Count == 2 && y.Dimensions[1] == 1;
         if (!shapeOk || (limit is null ? labelCount != n : labelCount < n))

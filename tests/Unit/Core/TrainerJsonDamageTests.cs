@@ -50,4 +50,21 @@ public sealed class TrainerJsonDamageTests
         var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(2, ckpt), new TrainingData(train, null), new TrainingOptions(Resume: true)));
         Assert.Contains("generatorState has 17 bytes, a generator state has", e.Message);
     }
+
+    [Fact]
+    public void A_model_config_edited_to_billions_of_parameters_is_refused_before_any_weight_is_built()
+    {
+        using var dir = new TempDir();
+        string ckpt = Checkpointed(dir);
+        string path = Path.Combine(ckpt, "trainer.json");
+        var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        root["model"]!["hiddenDim"] = 65_536;
+        root["model"]!["convChannels"] = new JsonArray(4096);
+        File.WriteAllText(path, root.ToJsonString());
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(ckpt, torch.CPU));
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 64L << 20);
+        Assert.Contains("parameters, more than the 100,000,000 allowed", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
 }
