@@ -36,21 +36,27 @@ internal sealed record PeerComparison(string Torch, double PeerGemmGflops, IRead
 /// <summary>Everything `bench` measures.</summary>
 internal sealed record BenchReport(string Device, int Threads, string Commit, double StartupSeconds, double GemmGflops, int GemmSize,
     IReadOnlyList<TrainingBench> Training, double IwImagesPerSecond, int IwK, IReadOnlyList<double> RssMiB, double RssGrowthPercent,
-    PeerComparison? Peer, double WallSeconds);
+    PeerComparison? Peer, double WallSeconds, bool Quick = false);
+
+/// <summary>How much each measurement repeats: the full bench, or a quick pass that checks the path (numbers not comparable).</summary>
+internal sealed record BenchScale(int Repeats, int StepDivisor, int GemmSize, int IwK, int MemoryEpochs, int MemoryStepsPerEpoch, int PeerRounds)
+{
+    public static BenchScale Full { get; } = new(7, 1, 2048, 1000, 10, 469, 2);
+    public static BenchScale Quick { get; } = new(2, 8, 512, 50, 3, 32, 1);
+}
 
 /// <summary>Measures the machine's matrix throughput and the library's training, evaluation, data and memory behaviour.</summary>
 internal static class BenchRunner
 {
-    const int Batch = 128, Repeats = 7;
-
-    /// <summary>Steps in one MNIST epoch at batch 128: ⌈60000 / 128⌉.</summary>
-    const int EpochSteps = 469;
+    const int Batch = 128;
 
     static readonly (string Key, ModelConfig Config, int Steps)[] PeerModels =
         [("mnist-z2", Entries.Conv28(2), 10), ("svhn-z200", ModelConfig.ConvRgb32(200), 4)];
 
-    public static BenchReport Run(Device device, bool peer, Action<string> log)
+    public static BenchReport Run(Device device, bool peer, Action<string> log, bool quick = false)
     {
+        var scale = quick ? BenchScale.Quick : BenchScale.Full;
+        if (peer) PyTorchPeer.EnsureAvailable();
         var wall = Stopwatch.StartNew();
         var mnist = Entries.Conv28(2);
         // Start-up first: process start → first finished training step (process start includes the .NET host and libtorch load).
@@ -65,34 +71,34 @@ internal static class BenchRunner
             startup = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds;
         }
         log($"start-up to first training step: {startup:F2} s");
-        double gemm = Gemm(2048, device);
-        log($"GEMM 2048×2048 float32: {gemm:F1} GFLOP/s on {torch.get_num_threads()} threads");
+        double gemm = Gemm(scale.GemmSize, device);
+        log($"GEMM {scale.GemmSize}×{scale.GemmSize} float32: {gemm:F1} GFLOP/s on {torch.get_num_threads()} threads");
         var training = new List<TrainingBench>
         {
-            TrainThroughput("mnist-z2 conv (32, 64; hidden 256)", mnist, 24, gemm, device),
-            TrainThroughput("svhn-z200 conv (32, 64, 128; hidden 1024)", ModelConfig.ConvRgb32(200), 10, gemm, device),
+            TrainThroughput("mnist-z2 conv (32, 64; hidden 256)", mnist, 24, gemm, device, scale),
+            TrainThroughput("svhn-z200 conv (32, 64, 128; hidden 1024)", ModelConfig.ConvRgb32(200), 10, gemm, device, scale),
         };
         foreach (var t in training) log($"training {t.Model}: {t.MsPerStep:F1} ms/step, {t.ExamplesPerSecond:F0} ex/s, {t.Utilisation:P1} of GEMM");
-        const int k = 1000;
+        int k = scale.IwK;
         double iw = IwThroughput(mnist, k, device);
         log($"importance-weighted bound, k = {k}: {iw:F1} images/s");
-        var rss = Memory(mnist, device);
+        var rss = Memory(mnist, device, scale);
         double growth = 100.0 * (rss[^1] - rss[1]) / rss[1];
-        log($"RSS over 10 epochs' worth of steps: {rss[0]:F0} → {rss[^1]:F0} MiB (growth from 2nd to last {growth:+0.00;-0.00}%)");
-        var comparison = peer ? ComparePeer(gemm, device, log) : null;
-        return new BenchReport(device.ToString(), torch.get_num_threads(), RunInfo.Capture(device).Commit, startup, gemm, 2048, training, iw, k, rss, growth, comparison, wall.Elapsed.TotalSeconds);
+        log($"RSS over {scale.MemoryEpochs} epochs' worth of steps: {rss[0]:F0} → {rss[^1]:F0} MiB (growth from 2nd to last {growth:+0.00;-0.00}%)");
+        var comparison = peer ? ComparePeer(gemm, device, log, scale) : null;
+        return new BenchReport(device.ToString(), torch.get_num_threads(), RunInfo.Capture(device).Commit, startup, gemm, scale.GemmSize, training, iw, k, rss, growth, comparison, wall.Elapsed.TotalSeconds, quick);
     }
 
     /// <summary>Two rounds of ours then the peer, same models, batch and threads; medians per side.</summary>
-    static PeerComparison ComparePeer(double gemm, Device device, Action<string> log)
+    static PeerComparison ComparePeer(double gemm, Device device, Action<string> log, BenchScale scale)
     {
-        const int rounds = 2;
+        int rounds = scale.PeerRounds;
         var ours = PeerModels.ToDictionary(m => m.Key, _ => new List<double>());
         var theirs = PeerModels.ToDictionary(m => m.Key, _ => new List<double>());
         PeerResult? last = null;
         for (int round = 1; round <= rounds; round++)
         {
-            foreach (var (key, config, steps) in PeerModels) ours[key].Add(TrainThroughput(key, config, steps, gemm, device).MsPerStep);
+            foreach (var (key, config, steps) in PeerModels) ours[key].Add(TrainThroughput(key, config, steps, gemm, device, BenchScale.Full).MsPerStep);
             last = PyTorchPeer.Run(torch.get_num_threads());
             foreach (var (key, _, _) in PeerModels) theirs[key].Add(last.MsPerStep[key]);
             log($"peer round {round}: " + string.Join(", ", PeerModels.Select(m => $"{m.Key} ours {ours[m.Key][^1]:F1} ms, PyTorch {last.Torch} {theirs[m.Key][^1]:F1} ms")));
@@ -119,8 +125,9 @@ internal static class BenchRunner
         return 2.0 * n * n * n / Median(times) / 1e9;
     }
 
-    static TrainingBench TrainThroughput(string name, ModelConfig config, int stepsPerRepeat, double gemm, Device device)
+    static TrainingBench TrainThroughput(string name, ModelConfig config, int stepsPerRepeat, double gemm, Device device, BenchScale scale)
     {
+        stepsPerRepeat = Math.Max(1, stepsPerRepeat / scale.StepDivisor);
         using var model = Trainer.CreateModel(config, 1, device);
         using var optimizer = Trainer.CreateOptimizer(model, new TrainingConfig());
         using var g = Devices.Generator(3, device);
@@ -129,7 +136,7 @@ internal static class BenchRunner
         for (int i = 0; i < 3; i++) Steps(model, optimizer, pool, options, g, 1);
         var stepTimes = new List<double>();
         var dataTimes = new List<double>();
-        for (int r = 0; r < Repeats; r++)
+        for (int r = 0; r < scale.Repeats; r++)
         {
             var watch = Stopwatch.StartNew();
             Steps(model, optimizer, pool, options, g, stepsPerRepeat);
@@ -173,19 +180,19 @@ internal static class BenchRunner
         return images.shape[0] / watch.Elapsed.TotalSeconds;
     }
 
-    static List<double> Memory(ModelConfig config, Device device)
+    static List<double> Memory(ModelConfig config, Device device, BenchScale scale)
     {
         using var model = Trainer.CreateModel(config, 1, device);
         using var optimizer = Trainer.CreateOptimizer(model, new TrainingConfig());
         using var g = Devices.Generator(5, device);
         using var pool = torch.rand([4096, config.Channels, config.Height, config.Width], generator: g).to(device);
         var rss = new List<double>();
-        for (int epoch = 0; epoch < 10; epoch++)
+        for (int epoch = 0; epoch < scale.MemoryEpochs; epoch++)
         {
             // One MNIST epoch's worth of steps, as passes over the pool. No forced GC: tensors left to the
             // finalizer instead of a dispose scope would show up here as growth.
-            for (int done = 0; done < EpochSteps; done += 32)
-                Steps(model, optimizer, pool, new BatchOptions(Batch), g, Math.Min(32, EpochSteps - done)); // ≤ 32 steps = one pass over the pool
+            for (int done = 0; done < scale.MemoryStepsPerEpoch; done += 32)
+                Steps(model, optimizer, pool, new BatchOptions(Batch), g, Math.Min(32, scale.MemoryStepsPerEpoch - done)); // ≤ 32 steps = one pass over the pool
             using var p = Process.GetCurrentProcess();
             rss.Add(p.WorkingSet64 / 1048576.0);
         }

@@ -44,6 +44,20 @@ internal static class PyTorchPeer
             ?? throw new PeerUnavailableException("the PyTorch peer printed no result");
     }
 
+    /// <summary>Fails fast, before any measurement, when the peer script or torch for the system python is missing.</summary>
+    public static void EnsureAvailable()
+    {
+        if (Find() is null) throw new PeerUnavailableException($"cannot find {Script} above {Directory.GetCurrentDirectory()}; run bench from the repository");
+        string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "-c", "import torch" }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new PeerUnavailableException($"could not start {python}");
+        p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new PeerUnavailableException($"the PyTorch peer needs torch for {python}: on Debian 12, apt-get install python3-torch");
+    }
+
     static string? Find()
     {
         foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })

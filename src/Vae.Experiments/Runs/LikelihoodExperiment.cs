@@ -73,9 +73,9 @@ internal static class LikelihoodExperiment
         using var testOwned = test;
         using var testBinary = Evaluator.BinarizeFixed(test.Images);                                           // {0, 1} [M, 1, 28, 28]
         using var trainEval = Evaluator.BinarizeFixed(train.Images.narrow(0, 0, Math.Min(o.Quick ? 500 : 10_000, train.Count)), BinarizationSeed + 1); // {0, 1} [10000, 1, 28, 28]
-        long budget = o.Quick ? 3 * Reproducer.QuickTrain : Budget;
+        long budget = o.Quick ? Reproducer.QuickTrain : Budget;
         int k = o.Quick ? 50 : K;
-        var points = PaperExperiment.LogPoints(budget / 300, budget, 8);
+        var points = PaperExperiment.LogPoints(budget / 300, budget, o.Quick ? 4 : 8);
         var all = new List<LikelihoodMetrics>();
         foreach (var family in Models)
         {
@@ -89,7 +89,7 @@ internal static class LikelihoodExperiment
                 continue;
             }
             double ll = double.NaN, elbo = double.NaN, seconds = 0;
-            var training = PaperExperiment.RunOne(name, family, Latent, budget, o.Quick ? Reproducer.QuickTrain : PaperExperiment.SelectionBudget,
+            var training = PaperExperiment.RunOne(name, family, Latent, budget, o.Quick ? Reproducer.QuickTrain / 2 : PaperExperiment.SelectionBudget,
                 points, train, testBinary, trainEval, device, o.Quick, log, ct, (model, protocol) =>
                 {
                     Checkpoint.Save(Path.Combine(o.ResultsDir, "paper", name, "checkpoint"), model, null, null, protocol, []);

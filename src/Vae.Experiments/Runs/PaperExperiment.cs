@@ -69,9 +69,10 @@ internal static class PaperExperiment
         using var trainOwned = train;
         using var testOwned = test;
         using var trainEval = train.Images.narrow(0, 0, Math.Min(o.Quick ? 500 : TrainEval, train.Count));
-        long budget = o.Quick ? 3 * Reproducer.QuickTrain : Budget;
-        long selection = o.Quick ? Reproducer.QuickTrain : SelectionBudget;
-        var points = LogPoints(budget / 300, budget, Points);
+        // --quick checks the path: one pass over the quick subset, half of it to choose Adagrad's step size, 4 evaluation points.
+        long budget = o.Quick ? Reproducer.QuickTrain : Budget;
+        long selection = o.Quick ? Reproducer.QuickTrain / 2 : SelectionBudget;
+        var points = LogPoints(budget / 300, budget, o.Quick ? 4 : Points);
         string root = Path.Combine(o.ResultsDir, "paper");
         var all = new List<PaperRunMetrics>();
         foreach (int latent in Latents)
