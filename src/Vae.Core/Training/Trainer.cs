@@ -26,7 +26,14 @@ public sealed record TrainingData(Tensor Train, Tensor? Test)
 /// <param name="OnStep">Called after each step with the number of training examples evaluated so far in the run;
 /// it may evaluate the model (the trainer restores train mode afterwards).</param>
 public sealed record TrainingOptions(bool Resume = false, IProgress<TrainingProgress>? Progress = null,
-    CancellationToken Cancellation = default, Action<EpochMetrics>? OnEpoch = null, Action<long>? OnStep = null);
+    CancellationToken Cancellation = default, Action<EpochMetrics>? OnEpoch = null, Action<long>? OnStep = null)
+{
+    /// <summary>Test seam: sees each step's batch and optimizer just before the step (the batch is disposed after it).</summary>
+    internal Action<StepTrace>? Trace { get; init; }
+}
+
+/// <summary>What a step is about to do: its epoch (1-based), its batch [B, C, H, W] and the optimizer with the step's settings.</summary>
+internal sealed record StepTrace(int Epoch, long GlobalStep, Tensor Batch, optim.Optimizer Optimizer);
 
 /// <summary>
 /// Mini-batch training of a VAE: per step, one dispose scope, the per-example negative ELBO averaged
@@ -168,6 +175,7 @@ public static class Trainer
                     SetLearningRate(optimizer, LearningRateAt(config, globalStep, totalSteps));
                 var x = data.Train.index_select(0, index);                            // [B, C, H, W]
                 if (config.Binarization == Binarization.Dynamic) x = torch.bernoulli(x, generator); // {0, 1} [B, C, H, W]
+                options.Trace?.Invoke(new StepTrace(epoch, globalStep, x, optimizer));
                 var sums = TrainStep(model, optimizer, x, generator, KlWeightAt(config, globalStep, steps));
                 if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total);
                 total += sums.Total;

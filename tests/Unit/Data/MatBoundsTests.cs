@@ -64,7 +64,9 @@ public sealed class MatBoundsTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<DatasetException>(() => DatasetStore.Load("svhn", Split.Test, new DataOptions(dir.Path, AllowDownload: false)));
         Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, Bound);
-        Assert.Contains("26,032", e.Message); // SVHN's test split: 26,032 images (Netzer et al. 2011)
+        // SVHN's test split holds 26,032 images (Netzer et al. 2011): 26,032 · 3,072 = 79,970,304 bytes at most.
+        Assert.Contains("claims dimensions [32, 32, 3, 100000]", e.Message);
+        Assert.Contains("more than the 79,970,304", e.Message);
     }
 
     [Fact]
