@@ -90,7 +90,7 @@ internal static class LikelihoodExperiment
             }
             double ll = double.NaN, elbo = double.NaN, seconds = 0;
             var training = PaperExperiment.RunOne(name, family, Latent, budget, o.Quick ? Reproducer.QuickTrain / 2 : PaperExperiment.SelectionBudget,
-                points, train, testBinary, trainEval, device, o.Quick, log, ct, (model, protocol) =>
+                points, train, testBinary, trainEval, device, o.Quick, log, ct, runDir: Path.Combine(o.RunsDir, "paper", name), trained: (model, protocol) =>
                 {
                     Checkpoint.Save(Path.Combine(o.ResultsDir, "paper", name, "checkpoint"), model, null, null, protocol, []);
                     elbo = Evaluator.Evaluate(model, testBinary, Reproducer.EvalBatch).Total;

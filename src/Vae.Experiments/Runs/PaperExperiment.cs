@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Vae.Core.Checkpoints;
 using Vae.Core.Config;
 using Vae.Core.Evaluation;
 using Vae.Core.Training;
@@ -24,6 +25,12 @@ internal sealed record PaperModel(string Name, string Label, Func<int, ModelConf
 /// <param name="Train">Lower bound (−negative ELBO) on the fixed training subset.</param>
 /// <param name="Test">Lower bound on the test set.</param>
 internal sealed record CurvePoint(long Examples, double Train, double Test);
+
+/// <summary>
+/// A paper run in progress, beside its checkpoint in the runs folder and written after each epoch's checkpoint: the chosen
+/// step size, the selection scores and the curve so far, so that a stopped run resumes where it stopped.
+/// </summary>
+internal sealed record PaperProgress(int Epoch, double LearningRate, Dictionary<string, double> Scores, List<CurvePoint> Curve);
 
 /// <summary>metrics.json of one run of the paper comparison.</summary>
 internal sealed record PaperRunMetrics(string Run, string Model, int LatentDim, long ParameterCount, double LearningRate,
@@ -87,7 +94,8 @@ internal static class PaperExperiment
                     all.Add(JsonSerializer.Deserialize<PaperRunMetrics>(File.ReadAllText(file), ConfigJson.Options)!);
                     continue;
                 }
-                var metrics = RunOne(name, family, latent, budget, selection, points, train, test.Images, trainEval, device, o.Quick, log, ct);
+                var metrics = RunOne(name, family, latent, budget, selection, points, train, test.Images, trainEval, device, o.Quick, log, ct,
+                    runDir: Path.Combine(o.RunsDir, "paper", name));
                 AtomicFile.WriteText(file, ConfigJson.Serialize(metrics));
                 all.Add(metrics);
             }
@@ -102,13 +110,28 @@ internal static class PaperExperiment
     /// </summary>
     public static PaperRunMetrics RunOne(string name, PaperModel family, int latent, long budget, long selection, IReadOnlyList<long> points,
         ImageDataset train, Tensor test, Tensor trainEval, Device device, bool quick, Action<string> log, CancellationToken ct,
-        Action<Core.Models.VariationalAutoencoder, TrainingConfig>? trained = null)
+        Action<Core.Models.VariationalAutoencoder, TrainingConfig>? trained = null, string? runDir = null, Action<int>? afterEpochSaved = null)
     {
         var watch = Stopwatch.StartNew();
         var config = ConfigValidator.Validate(family.Model(latent));
         var scores = new Dictionary<string, double>();
         double lr = family.Training.LearningRate;
-        if (family.SelectStep)
+        // Resume: a checkpoint in runDir with the progress file of the same epoch (a crash between the two restarts the run).
+        string? checkpointDir = runDir is null ? null : Path.Combine(runDir, "checkpoint");
+        string? progressFile = runDir is null ? null : Path.Combine(runDir, "progress.json");
+        PaperProgress? resumed = null;
+        if (checkpointDir is not null && progressFile is not null && Checkpoint.Exists(checkpointDir) && File.Exists(progressFile))
+        {
+            var saved = JsonSerializer.Deserialize<PaperProgress>(File.ReadAllText(progressFile), ConfigJson.Options)!;
+            if (saved.Epoch == Checkpoint.ReadState(checkpointDir).Epoch) resumed = saved;
+        }
+        if (resumed is null && runDir is not null && Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true);
+        if (resumed is not null)
+        {
+            (lr, scores) = (resumed.LearningRate, resumed.Scores);
+            log($"paper: {name}: resuming from epoch {resumed.Epoch} ({resumed.Curve.Count} curve points, step size {lr}) in {runDir}");
+        }
+        else if (family.SelectStep)
         {
             foreach (double step in AdagradSteps)
             {
@@ -130,8 +153,8 @@ internal static class PaperExperiment
         }
         var training = ConfigValidator.Validate(family.Training with { LearningRate = lr, ExampleBudget = budget, Seed = 1 });
         using var model = Trainer.CreateModel(config, 1, device);
-        var curve = new List<CurvePoint>();
-        int next = 0;
+        var curve = resumed?.Curve ?? [];
+        int next = curve.Count;
         void Record(long seen)
         {
             while (next < points.Count && seen >= points[next])
@@ -141,8 +164,13 @@ internal static class PaperExperiment
             }
         }
         log($"paper: {name}: {model.ParameterCount:N0} parameters, lr {lr}, budget {budget:N0} examples");
-        ConsoleProgress.Run($"paper {name}", p => Trainer.Fit(model, training with { Epochs = (int)Math.Min(100_000, budget / train.Count + 1) },
-            new TrainingData(train.Images, null), new TrainingOptions(Progress: p, Cancellation: ct, OnStep: Record)));
+        void Saved(EpochMetrics epoch)
+        {
+            if (progressFile is not null) AtomicFile.WriteText(progressFile, ConfigJson.Serialize(new PaperProgress(epoch.Epoch, lr, scores, curve)));
+            afterEpochSaved?.Invoke(epoch.Epoch); // a test seam: a stop here is a Ctrl-C after the epoch's checkpoint
+        }
+        ConsoleProgress.Run($"paper {name}", p => Trainer.Fit(model, training with { Epochs = (int)Math.Min(100_000, budget / train.Count + 1), CheckpointDir = checkpointDir },
+            new TrainingData(train.Images, null), new TrainingOptions(Resume: resumed is not null, Progress: p, Cancellation: ct, OnStep: Record, OnEpoch: Saved)));
         trained?.Invoke(model, training);
         var run = RunInfo.Capture(device);
         return new PaperRunMetrics(name, family.Label, latent, model.ParameterCount, lr, scores, budget, curve, curve[^1].Test, curve[^1].Train,
