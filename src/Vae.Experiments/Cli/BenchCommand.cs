@@ -19,7 +19,7 @@ internal static class BenchCommand
         cmd.SetAction(r =>
         {
             bool asJson = r.GetValue(json);
-            Action<string> log = asJson ? Console.Error.WriteLine : Console.WriteLine;
+            Action<string> log = Console.Error.WriteLine; // progress on stderr; the report (text or JSON) alone on stdout
             var report = BenchRunner.Run(Devices.Resolve(r.GetValue(device)!), r.GetValue(peer), log, r.GetValue(quick));
             if (asJson) Console.WriteLine(ConfigJson.Serialize(report));
             else Print(report);

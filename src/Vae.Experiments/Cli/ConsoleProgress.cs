@@ -5,14 +5,15 @@ using Vae.Core.Training;
 namespace Vae.Experiments.Cli;
 
 /// <summary>
-/// Shows training progress: a Spectre.Console bar (loss, examples/s, ETA) on a terminal, plain lines
-/// (every ~10% of an epoch, plus one per epoch with an ETA) when output is redirected.
+/// Shows training progress on stderr (stdout carries results only): a Spectre.Console bar (loss, examples/s, ETA) on a
+/// terminal, plain lines (every ~10% of an epoch, plus one per epoch with an ETA) when stderr is redirected.
 /// </summary>
 internal sealed class ConsoleProgress : IProgress<TrainingProgress>
 {
     readonly string label;
     readonly Stopwatch watch = Stopwatch.StartNew();
     ProgressTask? task;
+    IAnsiConsole? console;
     int lastPrinted = -1;
     double? firstFraction; // progress at this process's first step: a resumed run's ETA counts only steps done here
     double firstSeconds;
@@ -20,7 +21,7 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
     ConsoleProgress(string label) => this.label = label;
 
     /// <summary>Whether the console is a terminal (else plain lines).</summary>
-    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    public static bool Interactive => !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <summary>Runs <paramref name="work"/> with a progress display labelled <paramref name="label"/>.</summary>
     public static T Run<T>(string label, Func<ConsoleProgress, T> work)
@@ -28,7 +29,8 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
         var progress = new ConsoleProgress(label);
         if (!Interactive) return work(progress);
         T result = default!;
-        AnsiConsole.Progress()
+        progress.console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        progress.console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
@@ -60,7 +62,7 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
         if (tenth == lastPrinted && p.Step != p.Steps) return;
         lastPrinted = p.Step == p.Steps ? -1 : tenth;
         string eta = Eta(fraction, watch.Elapsed.TotalSeconds);
-        Console.WriteLine($"{label} epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.Steps} loss {p.MeanLoss:F2} {p.ExamplesPerSecond:F0} ex/s, ETA {eta}");
+        Console.Error.WriteLine($"{label} epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.Steps} loss {p.MeanLoss:F2} {p.ExamplesPerSecond:F0} ex/s, ETA {eta}");
     }
 
     /// <summary>Time left at <paramref name="fraction"/> of the run: the rate of the steps done in this process, applied to what remains.</summary>
@@ -75,8 +77,8 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
     {
         string test = m.Test is null ? "" : $" test {m.Test.Total:F2} (rec {m.Test.Reconstruction:F2}, KL {m.Test.Kl:F2})";
         string line = $"{label} epoch {m.Epoch}/{epochs}: train {m.Train.Total:F2}{test}, {m.Seconds:F1} s, {m.ExamplesPerSecond:F0} ex/s";
-        if (task is null) Console.WriteLine(line);
-        else AnsiConsole.MarkupLine(Markup.Escape(line));
+        if (task is null || console is null) Console.Error.WriteLine(line);
+        else console.MarkupLine(Markup.Escape(line));
     }
 
     /// <summary>Formats seconds as 1h02m, 3m05s or 12s.</summary>

@@ -29,7 +29,7 @@ internal static class DataCommands
         cmd.SetAction(r =>
         {
             bool asJson = r.GetValue(json);
-            Action<string> log = asJson ? Console.Error.WriteLine : Console.WriteLine;
+            Action<string> log = Console.Error.WriteLine; // progress on stderr; the summary (text or JSON) alone on stdout
             var splits = new List<object>();
             foreach (var split in new[] { Split.Train, Split.Test })
             {
@@ -65,7 +65,7 @@ internal static class DataCommands
         var cmd = new Command("preview", "Write a 10x10 grid of the first 100 training images.") { dataset, dataDir, outFile };
         cmd.SetAction(r =>
         {
-            var loaded = DatasetStore.Load(r.GetValue(dataset)!, Split.Train, Options.Data(r.GetValue(dataDir)), new Log(Console.WriteLine));
+            var loaded = DatasetStore.Load(r.GetValue(dataset)!, Split.Train, Options.Data(r.GetValue(dataDir)), new Log(Console.Error.WriteLine));
             using var ds = loaded.Dataset;
             using var first = ds.Images.narrow(0, 0, Math.Min(100, ds.Count));
             ImageGrid.Save(first, 10, r.GetValue(outFile)!);

@@ -160,7 +160,7 @@ internal static class ModelCommands
             var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
             using (vae)
             {
-                using var test = TestSplit(state, r.GetValue(dataDir), dev, Console.WriteLine);
+                using var test = TestSplit(state, r.GetValue(dataDir), dev, Console.Error.WriteLine);
                 ModelFigures.Latent(vae, test, r.GetValue(outFile)!, $"{state.Training.Dataset}: test-set latent means");
             }
             Console.WriteLine($"wrote {r.GetValue(outFile)}");
@@ -204,7 +204,7 @@ internal static class ModelCommands
             {
                 using var test = name == "sample"
                     ? null
-                    : TestSplit(state, r.GetValue(dataDir), dev, Console.WriteLine);
+                    : TestSplit(state, r.GetValue(dataDir), dev, Console.Error.WriteLine);
                 using var images = make(vae, test!, dev, r.GetValue(seed), r.GetValue(count));
                 ImageGrid.Save(images, 10, r.GetValue(outFile)!);
             }

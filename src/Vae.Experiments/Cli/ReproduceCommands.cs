@@ -47,14 +47,14 @@ internal static class ReproduceCommands
             for (int i = 0; i < list.Count; i++)
             {
                 Console.Error.WriteLine($"reproduce: entry {i + 1} of {list.Count}: {list[i].Name}");
-                done.Add(Reproducer.Run(list[i], options, Console.WriteLine, ct));
+                done.Add(Reproducer.Run(list[i], options, Console.Error.WriteLine, ct));
             }
             if (paper)
             {
-                PaperExperiment.Run(options, Console.WriteLine, ct);
-                LikelihoodExperiment.Run(options, Console.WriteLine, ct);
+                PaperExperiment.Run(options, Console.Error.WriteLine, ct);
+                LikelihoodExperiment.Run(options, Console.Error.WriteLine, ct);
             }
-            if (!isQuick) Report.Write(results, Devices.Resolve(r.GetValue(device)!), Console.WriteLine);
+            if (!isQuick) Report.Write(results, Devices.Resolve(r.GetValue(device)!), Console.Error.WriteLine);
             if (done.Count > 0 && !publishing) PrintComparison(done, isQuick);
             return Task.FromResult(0);
         });

@@ -62,7 +62,8 @@ internal static class Reproducer
                     continue;
                 }
             }
-            var training = ConfigValidator.Validate(entry.Training with { Seed = seed, Epochs = epochs, CheckpointDir = SeedCheckpoint(o, entry, seed) });
+            var training = ConfigValidator.Validate(entry.Training with { Seed = seed, Epochs = epochs, CheckpointDir = SeedCheckpoint(o, entry, model, epochs, seed) });
+            if (!o.Force && Checkpoint.Exists(training.CheckpointDir!)) log($"{entry.Name}: seed {seed}: continuing the run in {training.CheckpointDir}");
             if (o.Force && Directory.Exists(training.CheckpointDir)) Directory.Delete(training.CheckpointDir, recursive: true); // retrain, do not resume
             results.Add(TrainSeed(entry, model, training, train, test, device, log, ct));
             AtomicFile.WriteText(seedFile, ConfigJson.Serialize(results[^1]));
@@ -70,7 +71,7 @@ internal static class Reproducer
 
         // Figures come from seed 1; only headline entries commit its weights (results/<entry>/checkpoint).
         string checkpointDir = Path.Combine(outDir, "checkpoint");
-        string seedOneCheckpoint = SeedCheckpoint(o, entry, 1);
+        string seedOneCheckpoint = SeedCheckpoint(o, entry, model, epochs, 1);
         bool seedOneExists = Checkpoint.Exists(seedOneCheckpoint);
         bool seedOneMatches = seedOneExists && MatchesResult(Checkpoint.ReadState(seedOneCheckpoint), model, results[0]);
         if (seedOneExists && !seedOneMatches)
@@ -141,7 +142,20 @@ internal static class Reproducer
         state.Model.Equals(model) && state.Training.Seed == result.Seed && state.Epoch == result.History.Count &&
         state.History.Count == result.History.Count && state.History[^1].Train == result.History[^1].Train;
 
-    static string SeedCheckpoint(ReproduceOptions o, Entry entry, long seed) => Path.Combine(o.RunsDir, entry.Name, $"seed-{seed}");
+    /// <summary>
+    /// Where a seed's resumable run lives: <c>&lt;runs&gt;/&lt;entry&gt;/&lt;config key&gt;/seed-N</c>. The key hashes the model and
+    /// training configs (epochs included), so a run is only ever continued by the same configuration, and runs of
+    /// different configurations (another --epochs, a changed entry) never meet.
+    /// </summary>
+    static string SeedCheckpoint(ReproduceOptions o, Entry entry, ModelConfig model, int epochs, long seed) =>
+        Path.Combine(o.RunsDir, entry.Name, ConfigKey(model, entry.Training with { Epochs = epochs }), $"seed-{seed}");
+
+    /// <summary>The first 12 hex digits of the SHA-256 of the configs' JSON (seed and checkpoint folder left out).</summary>
+    internal static string ConfigKey(ModelConfig model, TrainingConfig training)
+    {
+        string json = ConfigJson.Serialize(model) + "\n" + ConfigJson.Serialize(training with { Seed = 0, CheckpointDir = null });
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..12].ToLowerInvariant();
+    }
 
     static long ParameterCount(ModelConfig model)
     {

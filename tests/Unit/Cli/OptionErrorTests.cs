@@ -96,3 +96,29 @@ public sealed class TrainCommandTests
         Assert.True(after == 0, afterErr);
     }
 }
+
+/// <summary>Logs on stderr, results on stdout: a pipe or a --json reader sees only results.</summary>
+[Collection("console")]
+public sealed class OutputStreamTests
+{
+    [Fact]
+    public void Data_info_json_puts_only_JSON_on_stdout_and_its_log_on_stderr()
+    {
+        var (code, output, err) = CliRunner.Run("data", "info", "mnist", "--json");
+        Assert.True(code == 0, err);
+        using var json = System.Text.Json.JsonDocument.Parse(output); // throws if anything else is on stdout
+        Assert.Equal("mnist", json.RootElement.GetProperty("dataset").GetString());
+    }
+
+    [Fact]
+    public void Train_prints_its_progress_on_stderr_and_only_the_result_on_stdout()
+    {
+        using var dir = new TempDir();
+        var (code, output, err) = CliRunner.Run("train", "mnist", "--out", dir.File("run"), "--limit", "200", "--epochs", "1", "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains("epoch 1/1:", err);
+        var lines = output.Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("final test ", lines[0]);
+    }
+}
