@@ -215,8 +215,12 @@ public static class Checkpoint
         return new LoadedModel(model, state);
     }
 
-    /// <summary>Loads weights, optimizer state and generator state into existing objects (for resuming).</summary>
-    public static CheckpointState Restore(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator)
+    /// <summary>
+    /// Loads weights, optimizer state and generator state into existing objects (for resuming). The optimizer's settings
+    /// (step size, betas, eps, weight decay) stay those it was created with, the protocol's: optimizer.pt contributes its
+    /// moment buffers only, and settings that differ in it are named through <paramref name="notice"/>.
+    /// </summary>
+    public static CheckpointState Restore(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator, Action<string>? notice = null)
     {
         string folder = Folder(dir);
         var state = ReadStateIn(folder, dir);
@@ -225,8 +229,17 @@ public static class Checkpoint
         LoadWeights(folder, dir, model);
         if (optimizer is TorchSharp.Modules.OptimizerHelper helper && File.Exists(Path.Combine(folder, OptimizerFile)))
         {
+            var protocol = optimizer.ParamGroups.Select(OptimizerSettings.Of).ToList();
             try { helper.load_py(Path.Combine(folder, OptimizerFile)); }
             catch (Exception e) when (e is not OutOfMemoryException) { throw new CheckpointException($"{dir}: {OptimizerFile} is corrupt ({e.Message})", e); }
+            var groups = optimizer.ParamGroups.ToList();
+            for (int i = 0; i < groups.Count && i < protocol.Count; i++)
+            {
+                string differences = protocol[i].Differences(OptimizerSettings.Of(groups[i]));
+                if (differences.Length == 0) continue;
+                protocol[i].Apply(groups[i]);
+                notice?.Invoke($"{dir}: {OptimizerFile} has other optimizer settings than the training config ({differences}); the config's are used");
+            }
         }
         if (generator is not null && state.GeneratorState.Length > 0)
         {
@@ -261,4 +274,42 @@ public static class Checkpoint
     static string? Resolve(string dir) =>
         IsComplete(dir) ? dir : IsComplete(dir + ".tmp", requireManifest: true) ? dir + ".tmp" : IsComplete(dir + ".old") ? dir + ".old" : null;
 
+}
+
+/// <summary>The hyperparameters of one optimizer parameter group that the training config sets.</summary>
+internal sealed record OptimizerSettings(double LearningRate, double? Beta1, double? Beta2, double? Eps, double? WeightDecay)
+{
+    public static OptimizerSettings Of(optim.ILearningRateController group) => group switch
+    {
+        TorchSharp.Modules.Adam.ParamGroup { Options: var a } => new(group.LearningRate, a.beta1, a.beta2, a.eps, a.weight_decay),
+        TorchSharp.Modules.Adagrad.ParamGroup { Options: var g } => new(group.LearningRate, null, null, g.eps, g.weight_decay),
+        _ => new(group.LearningRate, null, null, null, null),
+    };
+
+    /// <summary>"name: this vs other" for each differing setting, joined by "; "; "" when equal.</summary>
+    public string Differences(OptimizerSettings other)
+    {
+        var d = new List<string>();
+        void Check(string name, double? mine, double? theirs)
+        {
+            if (mine != theirs) d.Add(FormattableString.Invariant($"{name} {theirs} in the file, {mine} in the config"));
+        }
+        Check("lr", LearningRate, other.LearningRate);
+        Check("beta1", Beta1, other.Beta1);
+        Check("beta2", Beta2, other.Beta2);
+        Check("eps", Eps, other.Eps);
+        Check("weight_decay", WeightDecay, other.WeightDecay);
+        return string.Join("; ", d);
+    }
+
+    /// <summary>Writes these settings into <paramref name="group"/>.</summary>
+    public void Apply(optim.ILearningRateController group)
+    {
+        group.LearningRate = LearningRate;
+        switch (group)
+        {
+            case TorchSharp.Modules.Adam.ParamGroup { Options: var a }: (a.beta1, a.beta2, a.eps, a.weight_decay) = (Beta1, Beta2, Eps, WeightDecay); break;
+            case TorchSharp.Modules.Adagrad.ParamGroup { Options: var g }: (g.eps, g.weight_decay) = (Eps, WeightDecay); break;
+        }
+    }
 }

@@ -28,6 +28,9 @@ public sealed record TrainingData(Tensor Train, Tensor? Test)
 public sealed record TrainingOptions(bool Resume = false, IProgress<TrainingProgress>? Progress = null,
     CancellationToken Cancellation = default, Action<EpochMetrics>? OnEpoch = null, Action<long>? OnStep = null)
 {
+    /// <summary>Receives one-line notices that are not errors, e.g. a resumed optimizer.pt whose settings differ from the config.</summary>
+    public Action<string>? OnNotice { get; init; }
+
     /// <summary>Test seam: sees each step's batch and optimizer just before the step (the batch is disposed after it).</summary>
     internal Action<StepTrace>? Trace { get; init; }
 }
@@ -142,7 +145,7 @@ public static class Trainer
         var history = new List<EpochMetrics>();
         if (options.Resume && config.CheckpointDir is string resumeDir && Checkpoint.Exists(resumeDir))
         {
-            var state = Checkpoint.Restore(resumeDir, model, optimizer, generator);
+            var state = Checkpoint.Restore(resumeDir, model, optimizer, generator, options.OnNotice);
             var saved = state.Training with { Epochs = config.Epochs, CheckpointDir = config.CheckpointDir, Device = config.Device };
             if (saved != config)
                 throw new CheckpointException($"{resumeDir}: the checkpoint was trained with another protocol ({ConfigJson.Differences(saved, config, "in the checkpoint", "asked for")}); resume with the same settings or use another folder");

@@ -79,7 +79,7 @@ internal static class ModelCommands
             if (!(resuming && hasCheckpoint)) AtomicFile.WriteText(configFile, configJson);
             using var vae = Trainer.CreateModel(model, training.Seed, dev);
             var history = ConsoleProgress.Run($"{name}", p => Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
-                new TrainingOptions(resuming, p, ct, m => { AtomicFile.WriteText(configFile, configJson); p.Epoch(m, training.Epochs); })));
+                new TrainingOptions(resuming, p, ct, m => { AtomicFile.WriteText(configFile, configJson); p.Epoch(m, training.Epochs); }) { OnNotice = n => Console.Error.WriteLine($"vae: note: {n}") }));
             AtomicFile.WriteText(Path.Combine(dir, "history.json"), ConfigJson.Serialize(history));
             ModelFigures.Loss([(training.Seed, history.Epochs)], Path.Combine(dir, "loss.png"), $"{name}: negative ELBO per epoch");
             Console.WriteLine($"final test {history.FinalTest?.Total:F2}; wrote {dir}");

@@ -170,7 +170,7 @@ internal static class PaperExperiment
             afterEpochSaved?.Invoke(epoch.Epoch); // a test seam: a stop here is a Ctrl-C after the epoch's checkpoint
         }
         ConsoleProgress.Run($"paper {name}", p => Trainer.Fit(model, training with { Epochs = (int)Math.Min(100_000, budget / train.Count + 1), CheckpointDir = checkpointDir },
-            new TrainingData(train.Images, null), new TrainingOptions(Resume: resumed is not null, Progress: p, Cancellation: ct, OnStep: Record, OnEpoch: Saved)));
+            new TrainingData(train.Images, null), new TrainingOptions(Resume: resumed is not null, Progress: p, Cancellation: ct, OnStep: Record, OnEpoch: Saved) { OnNotice = log }));
         trained?.Invoke(model, training);
         var run = RunInfo.Capture(device);
         return new PaperRunMetrics(name, family.Label, latent, model.ParameterCount, lr, scores, budget, curve, curve[^1].Test, curve[^1].Train,

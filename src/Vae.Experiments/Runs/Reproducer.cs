@@ -131,7 +131,7 @@ internal static class Reproducer
         log($"{entry.Name}: seed {training.Seed}, {vae.ParameterCount:N0} parameters, {training.Epochs} epochs on {train.Count} images ({device})");
         var history = ConsoleProgress.Run($"{entry.Name} seed {training.Seed}", progress =>
             Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
-                new TrainingOptions(Resume: true, Progress: progress, Cancellation: ct, OnEpoch: m => progress.Epoch(m, training.Epochs))));
+                new TrainingOptions(Resume: true, Progress: progress, Cancellation: ct, OnEpoch: m => progress.Epoch(m, training.Epochs)) { OnNotice = log }));
         var testMetrics = Evaluator.Evaluate(vae, test.Images, EvalBatch);
         var trainMetrics = Evaluator.Evaluate(vae, train.Images, EvalBatch);
         return new SeedResult(training.Seed, testMetrics, trainMetrics, history.Epochs, watch.Elapsed.TotalSeconds, run);

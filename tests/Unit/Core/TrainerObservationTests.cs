@@ -114,3 +114,34 @@ public sealed class GenerationBehaviourTests
         Assert.InRange(z.var().item<float>(), 0.8f, 1.2f);
     }
 }
+
+/// <summary>The training config is the protocol: an optimizer.pt with other settings contributes its moments only.</summary>
+public sealed class OptimizerProtocolTests
+{
+    [Fact]
+    public void A_resumed_optimizer_file_with_another_step_size_is_named_and_the_configs_step_size_is_used()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(128, 4);
+        var data = new TrainingData(images, null);
+        var config = Synthetic.Fast(1, dir.File("run")) with { LearningRate = 3e-3 };
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data);
+        // The same model trained with step size 0.5 elsewhere: its optimizer.pt is the "edited" file.
+        using (var other = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(other, config with { LearningRate = 0.5, CheckpointDir = dir.File("other") }, data);
+        File.Copy(dir.File("other/optimizer.pt"), dir.File("run/optimizer.pt"), overwrite: true);
+        File.Delete(dir.File("run/manifest.json")); // a legacy folder: the hash check would otherwise refuse the edit first
+
+        var notices = new List<string>();
+        var rates = new List<double>();
+        using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true)
+        {
+            OnNotice = notices.Add,
+            Trace = t => rates.Add(t.Optimizer.ParamGroups.Single().LearningRate),
+        });
+
+        Assert.Contains(notices, n => n.Contains("lr 0.5 in the file, 0.003 in the config"));
+        Assert.Equal(2, rates.Count); // epoch 2 of 128 images at batch 64
+        Assert.All(rates, r => Assert.Equal(3e-3, r));
+    }
+}
