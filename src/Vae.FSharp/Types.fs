@@ -132,6 +132,14 @@ type VaeError =
         | InvalidConfig m | DataError(_, m) | CheckpointError m | Diverged m -> m
         | Cancelled -> "cancelled"
 
+module internal Validation =
+    /// Ok value when the core's check passes; its ArgumentException as InvalidConfig otherwise.
+    let check (coreCheck: unit -> unit) value =
+        try
+            coreCheck ()
+            Ok value
+        with :? System.ArgumentException as e -> Error(InvalidConfig e.Message)
+
 /// Conversions between the F# records and the C# core's records (no defaults restated: they come from the core).
 module ModelConfig =
     /// The core's record as F#.
@@ -178,11 +186,7 @@ module ModelConfig =
     let paperMlp latentDim = ofCore (Vae.Core.Config.ModelConfig.PaperMlp latentDim)
 
     /// The config if the core accepts it.
-    let validate (c: ModelConfig) : Result<ModelConfig, VaeError> =
-        try
-            ConfigValidator.Validate(toCore c) |> ignore
-            Ok c
-        with :? System.ArgumentException as e -> Error(InvalidConfig e.Message)
+    let validate (c: ModelConfig) : Result<ModelConfig, VaeError> = Validation.check (fun () -> ConfigValidator.Validate(toCore c) |> ignore) c
 
 /// Conversions for training configs.
 module TrainingConfig =
@@ -230,11 +234,7 @@ module TrainingConfig =
     let defaults = ofCore (Vae.Core.Config.TrainingConfig())
 
     /// The config if the core accepts it.
-    let validate (c: TrainingConfig) : Result<TrainingConfig, VaeError> =
-        try
-            ConfigValidator.Validate(toCore c) |> ignore
-            Ok c
-        with :? System.ArgumentException as e -> Error(InvalidConfig e.Message)
+    let validate (c: TrainingConfig) : Result<TrainingConfig, VaeError> = Validation.check (fun () -> ConfigValidator.Validate(toCore c) |> ignore) c
 
 /// Conversions for data options.
 module DataOptions =
