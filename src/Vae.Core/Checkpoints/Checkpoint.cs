@@ -232,6 +232,7 @@ public static class Checkpoint
             var protocol = optimizer.ParamGroups.Select(OptimizerSettings.Of).ToList();
             try { helper.load_py(Path.Combine(folder, OptimizerFile)); }
             catch (Exception e) when (e is not OutOfMemoryException) { throw new CheckpointException($"{dir}: {OptimizerFile} is corrupt ({e.Message})", e); }
+            CheckMomentShapes(helper, model, dir);
             var groups = optimizer.ParamGroups.ToList();
             for (int i = 0; i < groups.Count && i < protocol.Count; i++)
             {
@@ -251,6 +252,25 @@ public static class Checkpoint
             generator.set_state(t);
         }
         return state;
+    }
+
+    // A moment buffer of another shape than its parameter would reach libtorch at the first step and abort the process.
+    static void CheckMomentShapes(TorchSharp.Modules.OptimizerHelper optimizer, VariationalAutoencoder model, string dir)
+    {
+        var parameters = model.parameters().ToList();
+        var states = optimizer.state_dict().State;
+        for (int i = 0; i < states.Count && i < parameters.Count; i++)
+        {
+            var buffers = states[i] switch
+            {
+                TorchSharp.Modules.Adam.State a => new[] { a.exp_avg, a.exp_avg_sq },
+                TorchSharp.Modules.Adagrad.State g => new[] { g.sum },
+                _ => [],
+            };
+            foreach (var b in buffers)
+                if (b is not null && !b.shape.SequenceEqual(parameters[i].shape))
+                    throw new CheckpointException($"{dir}: {OptimizerFile} holds a moment buffer of shape [{string.Join(", ", b.shape)}] for parameter {i} of shape [{string.Join(", ", parameters[i].shape)}]; the file is damaged or belongs to another model");
+        }
     }
 
     static void LoadWeights(string folder, string dir, VariationalAutoencoder model)

@@ -144,4 +144,24 @@ public sealed class OptimizerProtocolTests
         Assert.Equal(2, rates.Count); // epoch 2 of 128 images at batch 64
         Assert.All(rates, r => Assert.Equal(3e-3, r));
     }
+
+    [Fact]
+    public void An_optimizer_file_with_moment_buffers_of_other_shapes_is_refused_before_the_first_step()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(128, 4);
+        var data = new TrainingData(images, null);
+        var config = Synthetic.Fast(1, dir.File("run"));
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data);
+        // The same layers with 48 hidden units instead of 32: as many moment buffers, other shapes.
+        var wider = Synthetic.SmallConv with { HiddenDim = 48 };
+        using (var other = Trainer.CreateModel(wider, 3, torch.CPU)) Trainer.Fit(other, config with { CheckpointDir = dir.File("other") }, data);
+        File.Copy(dir.File("other/optimizer.pt"), dir.File("run/optimizer.pt"), overwrite: true);
+        File.Delete(dir.File("run/manifest.json"));
+
+        using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true)));
+        Assert.Contains("optimizer.pt holds a moment buffer of shape", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
 }
