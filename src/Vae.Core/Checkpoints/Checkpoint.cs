@@ -229,6 +229,7 @@ public static class Checkpoint
         LoadWeights(folder, dir, model);
         if (optimizer is TorchSharp.Modules.OptimizerHelper helper && File.Exists(Path.Combine(folder, OptimizerFile)))
         {
+            CheckOptimizerArchive(Path.Combine(folder, OptimizerFile), model, dir);
             var protocol = optimizer.ParamGroups.Select(OptimizerSettings.Of).ToList();
             try { helper.load_py(Path.Combine(folder, OptimizerFile)); }
             catch (Exception e) when (e is not OutOfMemoryException) { throw new CheckpointException($"{dir}: {OptimizerFile} is corrupt ({e.Message})", e); }
@@ -252,6 +253,35 @@ public static class Checkpoint
             generator.set_state(t);
         }
         return state;
+    }
+
+    /// <summary>Most a pickle of optimizer settings and buffer references needs (it is about 12 KB for our models).</summary>
+    const long MaxOptimizerPickle = 1 << 20;
+
+    // optimizer.pt is a torch.save zip: a small pickle and one entry per buffer. Its central directory is checked before the
+    // unpickler runs: the pickle may not be large (a crafted string in it cost gigabytes), and the buffers together may not
+    // claim more than the model's moments could hold (two per parameter, plus slack), so a small file cannot ask for gigabytes.
+    static void CheckOptimizerArchive(string path, VariationalAutoencoder model, string dir)
+    {
+        long parameterBytes = model.parameters().Sum(p => p.numel() * p.element_size());
+        long maxTotal = 3 * parameterBytes + MaxOptimizerPickle;
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            long total = 0;
+            foreach (var entry in zip.Entries)
+            {
+                if (entry.Name.EndsWith(".pkl", StringComparison.Ordinal) && entry.Length > MaxOptimizerPickle)
+                    throw new CheckpointException($"{dir}: {OptimizerFile}'s {entry.FullName} is {entry.Length:N0} bytes, more than the {MaxOptimizerPickle:N0} an optimizer's settings need; the file is damaged");
+                total += entry.Length;
+            }
+            if (total > maxTotal)
+                throw new CheckpointException($"{dir}: {OptimizerFile} claims {total:N0} bytes of content, more than the {maxTotal:N0} this model's optimizer state can hold; the file is damaged or belongs to another model");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException($"{dir}: {OptimizerFile} is not a torch.save archive ({e.Message}); the file is damaged", e);
+        }
     }
 
     // A moment buffer of another shape than its parameter would reach libtorch at the first step and abort the process.

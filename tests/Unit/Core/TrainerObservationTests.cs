@@ -164,4 +164,30 @@ public sealed class OptimizerProtocolTests
         Assert.Contains("optimizer.pt holds a moment buffer of shape", e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }
+
+    [Fact]
+    public void An_optimizer_file_with_a_two_megabyte_pickle_is_refused_before_it_is_unpickled()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(128, 4);
+        var config = Synthetic.Fast(1, dir.File("run"));
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, new TrainingData(images, null));
+        // Rewrite the torch.save archive with a 2 MB string in place of its pickle (the hostile case cost 2.5 GB unchecked).
+        string pt = dir.File("run/optimizer.pt");
+        using (var zip = System.IO.Compression.ZipFile.Open(pt, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var pickle = zip.Entries.Single(e => e.Name == "data.pkl");
+            string name = pickle.FullName;
+            pickle.Delete();
+            using var stream = zip.CreateEntry(name).Open();
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(new string('a', 2_000_000)));
+        }
+        File.Delete(dir.File("run/manifest.json"));
+
+        using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, new TrainingData(images, null), new TrainingOptions(Resume: true)));
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 64L << 20);
+        Assert.Contains("data.pkl is 2,000,000 bytes", e.Message);
+    }
 }
