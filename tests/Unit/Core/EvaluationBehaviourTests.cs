@@ -23,18 +23,27 @@ public sealed class EvaluationBehaviourTests
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         // Direct computation: per-example terms of all 50 images in one pass, then their plain mean.
         model.eval();
-        double expected;
+        double expected, expectedKl;
         using (torch.inference_mode())
         using (var g = new Generator(Evaluator.DefaultSeed))
-        using (var terms = Step.Terms(model, images, g).Total)
-            expected = terms.to_type(ScalarType.Float64).mean().item<double>();
+        {
+            var terms = Step.Terms(model, images, g);
+            using var total = terms.Total;
+            using var kl = terms.Kl;
+            using var rec = terms.Reconstruction;
+            expected = total.to_type(ScalarType.Float64).mean().item<double>();
+            expectedKl = kl.to_type(ScalarType.Float64).mean().item<double>(); // analytic: no noise in it
+        }
         using var dark = images.narrow(0, 0, 30);
         using var bright = images.narrow(0, 30, 20);
         double gap = Math.Abs(Evaluator.Evaluate(model, dark, 30).Total - Evaluator.Evaluate(model, bright, 20).Total);
         Assert.True(gap > 20, $"the two halves differ by only {gap:F1} nats: the test could not tell weightings apart");
         // Batches draw their noise in other shapes, so the figures agree to the noise (≪ 1 nat), while a mean of batch
         // means or a first batch alone would be off by a sizeable fraction of the gap.
-        Assert.Equal(expected, Evaluator.Evaluate(model, images, batchSize).Total, 0.5);
+        var summary = Evaluator.Evaluate(model, images, batchSize);
+        Assert.Equal(expected, summary.Total, 0.5);
+        Assert.Equal(expectedKl, summary.Kl, 1e-3);
+        Assert.Equal(summary.Total, summary.Reconstruction + summary.Kl, 1e-3); // float32 sums
     }
 
     [Fact]

@@ -191,3 +191,29 @@ public sealed class OptimizerProtocolTests
         Assert.Contains("data.pkl is 2,000,000 bytes", e.Message);
     }
 }
+
+/// <summary>Generation helpers beyond the prior and the manifold: what they decode, against direct calls.</summary>
+public sealed class GenerationHelperTests
+{
+    [Fact]
+    public void Interpolation_decodes_the_straight_line_between_the_two_posterior_means_end_points_included()
+    {
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 5, torch.CPU);
+        using var images = Synthetic.Images(2, 8);
+        using var path = Generation.Interpolate(model, images[0], images[1], 3); // [3, 1, 28, 28]
+        using var _ = torch.inference_mode();
+        using var a = model.Encode(images[0].unsqueeze(0)).Mu;
+        using var b = model.Encode(images[1].unsqueeze(0)).Mu;
+        using var expected = torch.sigmoid(model.Decode(torch.cat([a, (a + b) / 2, b], 0))); // t = 0, ½, 1
+        Assert.True(torch.allclose(expected, path, rtol: 1e-5, atol: 1e-6), "interpolation is not the decoded line a + t (b − a)");
+        Assert.Equal(2, Generation.Interpolate(model, images[0], images[1], 2).shape[0]); // two steps: the end points
+    }
+
+    [Fact]
+    public void A_gaussian_model_shows_its_clamped_mean_not_a_sigmoid()
+    {
+        using var model = Trainer.CreateModel(Synthetic.SmallConv with { Likelihood = Likelihood.Gaussian }, 5, torch.CPU);
+        using var output = torch.tensor(new[] { -0.5f, 0.25f, 0.75f, 1.5f });
+        Assert.Equal(new[] { 0f, 0.25f, 0.75f, 1f }, Generation.ToImage(model, output).data<float>().ToArray());
+    }
+}

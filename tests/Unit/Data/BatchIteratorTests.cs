@@ -36,4 +36,13 @@ public sealed class BatchIteratorTests
         var batches = Epoch(10, new BatchOptions(BatchSize: 4, Shuffle: false, DropLast: true), null);
         Assert.Equal(new[] { new long[] { 0, 1, 2, 3 }, new long[] { 4, 5, 6, 7 } }, batches);
     }
+
+    [Fact]
+    public void A_batch_size_of_one_gives_one_example_per_batch_and_zero_is_refused()
+    {
+        using var g = new torch.Generator(1);
+        var batches = BatchIterator.Indices(5, new BatchOptions(1, Shuffle: false), g).Select(t => { using (t) return t.data<long>().ToArray(); }).ToArray();
+        Assert.Equal(new long[][] { [0], [1], [2], [3], [4] }, batches);
+        Assert.Throws<ArgumentOutOfRangeException>(() => BatchIterator.Indices(5, new BatchOptions(0), g).ToArray());
+    }
 }
