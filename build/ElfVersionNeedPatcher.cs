@@ -61,6 +61,9 @@ namespace Vae.Build
     /// <summary>Reads and rewrites GNU symbol-versioning tables of little-endian ELF64 files.</summary>
     internal static class ElfVersionNeedPatcher
     {
+        /// <summary>The library, the version TorchSharp 0.107.0's libLibTorchSharp.so needs from it, and the one it is pointed at.</summary>
+        public const string LibStdCxx = "libstdc++.so.6", TorchSharpNeed = "GLIBCXX_3.4.32", Replacement = "GLIBCXX_3.4.30";
+
         const uint ShtRela = 4, ShtRel = 9, ShtDynsym = 11;
         const uint ShtGnuVerdef = 0x6ffffffd, ShtGnuVerneed = 0x6ffffffe, ShtGnuVersym = 0x6fffffff;
 
@@ -260,7 +263,7 @@ namespace Vae.Build
         {
             foreach (string dir in searchDirectories)
             {
-                string path = Path.Combine(dir, "libstdc++.so.6");
+                string path = Path.Combine(dir, LibStdCxx);
                 if (!File.Exists(path)) continue;
                 return ReadVersionDefinitions(File.ReadAllBytes(path)).Contains(version);
             }
@@ -304,7 +307,7 @@ namespace Vae.Build
         /// <summary>Runs the step.</summary>
         public override bool Execute()
         {
-            const string From = "GLIBCXX_3.4.32", To = "GLIBCXX_3.4.30";
+            const string From = ElfVersionNeedPatcher.TorchSharpNeed, To = ElfVersionNeedPatcher.Replacement;
             bool? has = ElfVersionNeedPatcher.SystemLibStdCxxDefines(From, ElfVersionNeedPatcher.DefaultLibraryDirectories());
             if (has != false) return true;
             foreach (var item in Files)
@@ -313,7 +316,7 @@ namespace Vae.Build
                 if (!File.Exists(path)) continue;
                 try
                 {
-                    var outcome = ElfVersionNeedPatcher.PatchFile(path, "libstdc++.so.6", From, To);
+                    var outcome = ElfVersionNeedPatcher.PatchFile(path, ElfVersionNeedPatcher.LibStdCxx, From, To);
                     if (outcome == ElfPatchOutcome.Patched)
                         Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
                             $"Vae: system libstdc++ lacks {From}; patched the version need in {path} to {To}.");

@@ -23,7 +23,7 @@ namespace Vae.Core.Runtime;
 /// </remarks>
 public static class NativeRuntime
 {
-    internal const string Needed = "GLIBCXX_3.4.32", Replacement = "GLIBCXX_3.4.30";
+    const string Needed = ElfVersionNeedPatcher.TorchSharpNeed;
     const string LibraryName = "LibTorchSharp", FileName = "libLibTorchSharp.so";
     static int installed;
     static readonly Lazy<IntPtr> handle = new(LoadPatchedCopy, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -46,9 +46,6 @@ public static class NativeRuntime
         // NativeLibrary.TryLoad alike), so a loadable copy, an application's resolver or a later fix always comes first.
         context.ResolvingUnmanagedDll += (assembly, name) => assembly == torchSharp && name == LibraryName ? handle.Value : IntPtr.Zero;
     }
-
-    /// <summary>The patched copy in use, or null when none was needed (or it is not loaded yet).</summary>
-    public static string? PatchedCopy { get; private set; }
 
     // IntPtr.Zero means "not ours": the load fails as it would have without Vae.
     static IntPtr LoadPatchedCopy()
@@ -74,12 +71,11 @@ public static class NativeRuntime
             throw new DllNotFoundException($"Vae: {original} needs {Needed}, which this system's libstdc++ lacks, and a patched copy " +
                 $"could not be made under {CacheRoot()} ({e.Message}): set VAE_NATIVE_CACHE to a writable folder, or install GCC 13's libstdc++", e);
         }
-        PatchedCopy = copy;
         return NativeLibrary.Load(copy);
     }
 
     internal static bool NeedsPatch(byte[] elf) =>
-        ElfVersionNeedPatcher.ReadVersionNeeds(elf).Any(n => n.Library == "libstdc++.so.6" && n.Version == Needed);
+        ElfVersionNeedPatcher.ReadVersionNeeds(elf).Any(n => n.Library == ElfVersionNeedPatcher.LibStdCxx && n.Version == Needed);
 
     static string Rid => RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
 
@@ -138,7 +134,7 @@ public static class NativeRuntime
         string folder = Path.Combine(cacheRoot, key), copy = Path.Combine(folder, FileName);
         if (File.Exists(copy) && !NeedsPatch(File.ReadAllBytes(copy))) return copy;
 
-        if (ElfVersionNeedPatcher.Rewrite(bytes, "libstdc++.so.6", Needed, Replacement) != ElfPatchOutcome.Patched)
+        if (ElfVersionNeedPatcher.Rewrite(bytes, ElfVersionNeedPatcher.LibStdCxx, Needed, ElfVersionNeedPatcher.Replacement) != ElfPatchOutcome.Patched)
             throw new ElfPatchException($"{original} does not need {Needed}");
         Directory.CreateDirectory(cacheRoot);
         string temp = Path.Combine(cacheRoot, $"{key}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");

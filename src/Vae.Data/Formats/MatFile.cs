@@ -119,7 +119,6 @@ internal static class MatFormat
         var dims = new int[dimsSize / 4];
         for (int i = 0; i < dims.Length; i++) dims[i] = BinaryPrimitives.ReadInt32LittleEndian(dimBytes.AsSpan(4 * i));
         var (nameType, nameSize, nameBytes) = ReadSmallOrNormal(s, path);
-        Header(path, "array name", nameSize, 0, Math.Min(63, nameBytes.Length)); // MATLAB names have at most 63 characters
         if (nameType != MiInt8) throw Bad(path, "array name is not miINT8");
         string name = Encoding.ASCII.GetString(nameBytes, 0, nameSize);
         seen.Add(name);
@@ -177,8 +176,9 @@ internal static class MatFormat
     static (int Type, int Size, byte[] Data) ReadSmallOrNormal(Stream s, string path)
     {
         var (type, size, small) = ReadTagRaw(s, path, "array name");
+        // MATLAB names have at most 63 characters; a small element holds at most its 4 bytes.
+        Header(path, "array name", size, 0, small is null ? 63 : small.Length);
         if (small is not null) return (type, (int)size, small);
-        Header(path, "array name", size, 0, 64);
         return (type, (int)size, ReadBytes(s, (int)Pad8(size), path, "array name"));
     }
 

@@ -21,8 +21,7 @@ internal static class PyTorchPeer
     public static PeerResult Run(int threads)
     {
         string script = Find() ?? throw new PeerUnavailableException($"cannot find {Script} above {Directory.GetCurrentDirectory()}; run bench from the repository");
-        // Debian's python3-torch installs for the system interpreter, which a pyenv python3 on PATH would hide.
-        string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        string python = Python;
         var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { script, "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new PeerUnavailableException($"could not start {python}");
@@ -37,7 +36,7 @@ internal static class PyTorchPeer
         {
             string err = stderr.Result;
             throw new PeerUnavailableException(err.Contains("No module named 'torch'")
-                ? $"the PyTorch peer needs torch for {python}: on Debian 12, apt-get install python3-torch"
+                ? MissingTorch(python)
                 : $"the PyTorch peer failed (exit {p.ExitCode}): {err.Trim().Split('\n').LastOrDefault()}");
         }
         return JsonSerializer.Deserialize<PeerResult>(stdout.Trim().Split('\n')[^1], new JsonSerializerOptions(JsonSerializerDefaults.Web))
@@ -48,15 +47,20 @@ internal static class PyTorchPeer
     public static void EnsureAvailable()
     {
         if (Find() is null) throw new PeerUnavailableException($"cannot find {Script} above {Directory.GetCurrentDirectory()}; run bench from the repository");
-        string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        string python = Python;
         var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { "-c", "import torch" }) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new PeerUnavailableException($"could not start {python}");
         p.StandardOutput.ReadToEnd();
         p.StandardError.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new PeerUnavailableException($"the PyTorch peer needs torch for {python}: on Debian 12, apt-get install python3-torch");
+        if (p.ExitCode != 0) throw new PeerUnavailableException(MissingTorch(python));
     }
+
+    // Debian's python3-torch installs for the system interpreter, which a pyenv python3 on PATH would hide.
+    static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    static string MissingTorch(string python) => $"the PyTorch peer needs torch for {python}: on Debian 12, apt-get install python3-torch";
 
     static string? Find()
     {

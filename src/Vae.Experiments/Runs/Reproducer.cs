@@ -97,7 +97,7 @@ internal static class Reproducer
         var testAgg = Aggregate.Of(results.Select(r => r.Test).ToList());
         var trainAgg = Aggregate.Of(results.Select(r => r.Train).ToList());
         var run = results[0].Run;
-        var metrics = new EntryMetrics(entry.Name, dataset, model.LatentDim, model.Architecture.ToString().ToLowerInvariant(), ParameterCount(model),
+        var metrics = new EntryMetrics(entry.Name, dataset, model.LatentDim, model.Architecture.ToString().ToLowerInvariant(), ConfigValidator.ParameterCount(model),
             epochs, entry.Training.BatchSize, entry.Training.Optimizer.ToString().ToLowerInvariant(), entry.Training.LearningRate,
             results.Select(r => r.Seed).ToList(), testAgg, trainAgg, entry.Reference,
             entry.Reference is null || o.Quick ? null : testAgg.Total - entry.Reference.Total, results, model,
@@ -155,13 +155,6 @@ internal static class Reproducer
     {
         string json = ConfigJson.Serialize(model) + "\n" + ConfigJson.Serialize(training with { Seed = 0, CheckpointDir = null });
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..12].ToLowerInvariant();
-    }
-
-    static long ParameterCount(ModelConfig model)
-    {
-        using var g = new Generator(0);
-        using var vae = new VariationalAutoencoder(model, g);
-        return vae.ParameterCount;
     }
 
     /// <summary>Copies weights and trainer.json (not the optimizer state) into the results folder, atomically.</summary>
