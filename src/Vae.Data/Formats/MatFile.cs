@@ -133,8 +133,9 @@ internal static class MatFormat
         }
         if (maxElements is long cap && total > cap)
             throw Bad(path, $"variable '{name}' claims dimensions [{string.Join(", ", dims)}], {total:N0} elements, more than the {cap:N0} this dataset file has");
-        long sliceSize = dims.Length == 0 ? 1 : total / Math.Max(1, dims[^1]);
-        int slices = dims.Length == 0 ? 1 : dims[^1];
+        // The dimensions header holds 8 to 128 bytes, so there are at least two dimensions.
+        long sliceSize = total / Math.Max(1, dims[^1]);
+        int slices = dims[^1];
         if (limit is int l)
         {
             if (l <= 0 || l > slices) throw new ArgumentOutOfRangeException(nameof(limit), $"limit must be in 1..{slices}, got {l}");
@@ -143,8 +144,8 @@ internal static class MatFormat
         long count = sliceSize * slices;
         var (dataType, dataSize) = ReadTag(s, path, "data");
         int elementSize = ElementSize(dataType) ?? throw Bad(path, $"variable '{name}' has unsupported element type {dataType}");
-        if (dataSize < total * elementSize)
-            throw Bad(path, $"variable '{name}' holds {dataSize / elementSize} elements but its dimensions [{string.Join(", ", dims)}] need {total}");
+        if (dataSize != total * elementSize)
+            throw Bad(path, $"variable '{name}' holds {dataSize} bytes of data but its dimensions [{string.Join(", ", dims)}] need {total * elementSize}");
         if (count * elementSize > Array.MaxLength) throw Bad(path, $"variable '{name}' is too large");
         if (count * elementSize > maxBytes)
             throw new DatasetException(DatasetErrorKind.Truncated, path,
@@ -159,7 +160,7 @@ internal static class MatFormat
                 "download the complete file, or ask for a prefix explicitly with a limit");
         }
         var outDims = (int[])dims.Clone();
-        if (outDims.Length > 0) outDims[^1] = slices;
+        outDims[^1] = slices;
         if (classId == UInt8Class && dataType == MiUInt8) return new MatVariable(name, classId, outDims, raw, null);
         var values = new double[count];
         for (long i = 0; i < count; i++) values[i] = ToDouble(raw, dataType, (int)(i * elementSize));
