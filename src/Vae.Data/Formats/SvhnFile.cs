@@ -20,7 +20,7 @@ internal static class SvhnFile
     {
         var x = MatFormat.ReadVariable(path, "X", limit, expectedItems * 3L * Side * Side);
         if (x.ClassId != MatFormat.UInt8Class || x.Bytes is null)
-            throw new DatasetException(DatasetErrorKind.Format, path, $"variable 'X' has MATLAB class {x.ClassId}, expected uint8 ({MatFormat.UInt8Class})", "is this an SVHN *_32x32.mat file?");
+            throw new DatasetException(DatasetErrorKind.Format, path, $"variable 'X' is not a uint8 array stored as uint8 (MATLAB class {x.ClassId}; uint8 is {MatFormat.UInt8Class})", "is this an SVHN *_32x32.mat file?");
         if (x.Dimensions.Count != 4 || x.Dimensions[0] != Side || x.Dimensions[1] != Side || x.Dimensions[2] != 3)
             throw new DatasetException(DatasetErrorKind.Format, path, $"variable 'X' has dimensions [{string.Join(", ", x.Dimensions)}], expected [32, 32, 3, N]", "is this an SVHN *_32x32.mat file?");
         int n = x.Dimensions[3];

@@ -43,6 +43,26 @@ public sealed class BatchIteratorTests
         using var g = new torch.Generator(1);
         var batches = BatchIterator.Indices(5, new BatchOptions(1, Shuffle: false), g).Select(t => { using (t) return t.data<long>().ToArray(); }).ToArray();
         Assert.Equal(new long[][] { [0], [1], [2], [3], [4] }, batches);
-        Assert.Throws<ArgumentOutOfRangeException>(() => BatchIterator.Indices(5, new BatchOptions(0), g).ToArray());
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => BatchIterator.Indices(5, new BatchOptions(0), g).ToArray());
+        Assert.StartsWith("BatchSize must be ≥ 1, got 0", e.Message);
+    }
+
+    [Fact]
+    public void Shuffling_without_a_generator_is_refused_and_without_shuffling_none_is_needed()
+    {
+        var e = Assert.Throws<ArgumentNullException>(() => BatchIterator.Indices(5, new BatchOptions(2, Shuffle: true), null).ToArray());
+        Assert.StartsWith("shuffling needs a generator", e.Message);
+        Assert.Equal(3, BatchIterator.Indices(5, new BatchOptions(2, Shuffle: false), null).Count());
+    }
+
+    [Fact]
+    public void Image_batches_are_the_images_at_the_batch_indices()
+    {
+        // Image i is filled with the value i, so a batch's values name the images it holds.
+        using var images = torch.arange(6, dtype: torch.float32).reshape(6, 1, 1, 1).expand(6, 1, 2, 2).contiguous(); // [6, 1, 2, 2]
+        var batches = BatchIterator.Batches(images, new BatchOptions(4, Shuffle: false), null).Select(b => { using (b) return (b.shape, b[.., 0, 0, 0].data<float>().ToArray()); }).ToArray();
+        Assert.Equal(new long[] { 4, 1, 2, 2 }, batches[0].shape);
+        Assert.Equal(new float[] { 0, 1, 2, 3 }, batches[0].Item2);
+        Assert.Equal(new float[] { 4, 5 }, batches[1].Item2);
     }
 }
