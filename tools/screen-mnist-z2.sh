@@ -23,8 +23,9 @@ declare -A args=(
   [warmup-kl2]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --kl-warmup-epochs 2"
   [warmup-extra2]="--extra-convs 2 --schedule cosine --lr 2e-3 --warmup-steps 500"
   [warmup-ch64]="--extra-convs 1 --channels 64 64 --schedule cosine --lr 2e-3 --warmup-steps 500"
+  [warmup-h512]="--extra-convs 1 --hidden 512 --schedule cosine --lr 2e-3 --warmup-steps 500"
 )
-order=(lr2e-3-warmup warmup-kl2 warmup-extra2 warmup-ch64 lr3e-3-warmup extra2 kl-warmup2 channels64)
+order=(lr2e-3-warmup warmup-kl2 warmup-extra2 warmup-ch64 lr3e-3-warmup warmup-h512 extra2 kl-warmup2 channels64)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${order[@]}")
 for n in "${names[@]}"; do
   out=scratch/screen/$n

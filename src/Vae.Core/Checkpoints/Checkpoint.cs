@@ -83,7 +83,7 @@ public static class Checkpoint
         Durable.FlushFile(Path.Combine(temp, ManifestFile));
         Durable.FlushDirectory(temp);
         afterStep?.Invoke(SaveStep.ManifestWritten);
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true); // Repair left DIR complete, so this is stale
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true); // stale: DIR is complete after Repair, or nothing complete is left
         if (Directory.Exists(dir)) Directory.Move(dir, old);
         Durable.FlushDirectory(Path.GetDirectoryName(dir)!);
         afterStep?.Invoke(SaveStep.CurrentMovedToOld);
@@ -96,7 +96,7 @@ public static class Checkpoint
 
     /// <summary>
     /// Puts the newest complete checkpoint back at DIR after a crash: when DIR is not complete, a complete DIR.tmp
-    /// (newer) or else a complete DIR.old is renamed to DIR; once DIR is complete, DIR.old is no longer needed.
+    /// (newer) or else a complete DIR.old is renamed to DIR. A DIR.old left beside it is stale; the save deletes it.
     /// </summary>
     static void Repair(string dir)
     {
@@ -109,7 +109,6 @@ public static class Checkpoint
             Directory.Move(source, dir);
             Durable.FlushDirectory(Path.GetDirectoryName(dir)!);
         }
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
     }
 
     /// <summary>Whether a complete checkpoint exists at <paramref name="dir"/> (or what a crash left beside it).</summary>
@@ -185,11 +184,8 @@ public static class Checkpoint
             if (state.History is null || state.History.Any(h => h is null || h.Train is null)) throw new ArgumentException("history is missing or has empty entries");
             if (state.Epoch != state.History.Count && state.History.Count > 0) throw new ArgumentException($"epoch is {state.Epoch} but the history has {state.History.Count} entries");
             if (state.GeneratorState is null) throw new ArgumentException("generatorState is missing");
-            if (state.GeneratorState.Length > 0)
-            {
-                try { Convert.FromBase64String(state.GeneratorState); }
-                catch (FormatException) { throw new ArgumentException("generatorState is not base64"); }
-            }
+            try { Convert.FromBase64String(state.GeneratorState); } // "" (no generator) is valid base64
+            catch (FormatException) { throw new ArgumentException("generatorState is not base64"); }
             ConfigValidator.Validate(state.Model);
             ConfigValidator.Validate(state.Training);
             return state;

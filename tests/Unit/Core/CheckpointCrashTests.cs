@@ -22,11 +22,14 @@ public sealed class CheckpointCrashTests
         using var optimizer = Trainer.CreateOptimizer(model, Synthetic.Fast(epoch));
         using var generator = new Generator((ulong)epoch);
         var history = Enumerable.Range(1, epoch).Select(e => new EpochMetrics(e, new LossSummary(e, e, 0), null, 1, 1, e)).ToList();
+        var steps = new List<Checkpoint.SaveStep>();
         try
         {
-            Checkpoint.Save(dir, model, optimizer, generator, Synthetic.Fast(epoch), history, step => { if (step == crashAfter) throw new Crash(); });
+            Checkpoint.Save(dir, model, optimizer, generator, Synthetic.Fast(epoch), history, step => { steps.Add(step); if (step == crashAfter) throw new Crash(); });
         }
         catch (Crash) { }
+        // The save passed through its steps in order, up to the crash: the crash happened where it was asked for.
+        Assert.Equal(Steps.TakeWhile(s => crashAfter is null || s <= crashAfter), steps);
     }
 
     static float[] Weights(VariationalAutoencoder model) => model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
