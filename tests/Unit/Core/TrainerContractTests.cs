@@ -1,0 +1,121 @@
+using TorchSharp;
+using Vae.Core.Checkpoints;
+using Vae.Core.Config;
+using Vae.Core.Training;
+using Xunit;
+
+namespace Vae.Tests.Unit.Core;
+
+/// <summary>
+/// The trainer's contract at its edges: the step count the schedule spans, the budget's exact stop, the step
+/// callback's running count, what a resume refuses, and configs and devices refused before training starts.
+/// Expected values are counted by hand from the batch arithmetic.
+/// </summary>
+public sealed class TrainerContractTests
+{
+    [Theory]
+    // trainCount 1000, batch 128: 8 steps an epoch (7 full batches and one of 104); 3 epochs are 24 steps.
+    [InlineData(null, 24)]
+    [InlineData(10_000L, 24)]  // a budget beyond the epochs does not lengthen the run
+    [InlineData(2_500L, 20)]   // 2 full epochs (16 steps) and 500 more examples: 4 steps
+    [InlineData(2_000L, 16)]   // exactly 2 epochs
+    [InlineData(1L, 1)]        // the first step already reaches it
+    [InlineData(129L, 2)]
+    public void The_schedule_spans_the_steps_the_epochs_or_the_budget_allow(long? budget, long expected)
+    {
+        var config = new TrainingConfig { Epochs = 3, BatchSize = 128, ExampleBudget = budget };
+        Assert.Equal(expected, Trainer.TotalSteps(config, 1000));
+    }
+
+    [Fact]
+    public void Past_its_last_step_the_cosine_schedule_stays_at_zero()
+    {
+        // lr · ½ (1 + cos(π · min(s − W, T − W) / (T − W))): at and beyond s = T the angle is π, the step size 0.
+        var config = new TrainingConfig { LearningRate = 1e-3, Schedule = LearningRateSchedule.Cosine, WarmupSteps = 10 };
+        Assert.Equal(0, Trainer.LearningRateAt(config, 100, 100), 15);
+        Assert.Equal(0, Trainer.LearningRateAt(config, 120, 100), 15);
+        Assert.Equal(1e-3 * 0.5 * (1 + Math.Cos(Math.PI * 45 / 90)), Trainer.LearningRateAt(config, 55, 100), 15);
+    }
+
+    [Fact]
+    public void A_budget_of_exactly_two_epochs_trains_exactly_two_epochs()
+    {
+        using var images = Synthetic.Images(100, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var history = Trainer.Fit(model, Synthetic.Fast(5) with { ExampleBudget = 200 }, new TrainingData(images, null));
+        Assert.Equal([100L, 200L], history.Epochs.Select(e => e.ExamplesSeen));
+    }
+
+    [Fact]
+    public void The_step_callback_receives_the_running_count_of_examples_across_epochs()
+    {
+        // 100 images, batches of 64: 64 then 100 in epoch 1, 164 then 200 in epoch 2.
+        using var images = Synthetic.Images(100, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var counts = new List<long>();
+        Trainer.Fit(model, Synthetic.Fast(2), new TrainingData(images, null), new TrainingOptions { OnStep = counts.Add });
+        Assert.Equal([64L, 100L, 164L, 200L], counts);
+    }
+
+    [Fact]
+    public void A_resumed_run_counts_its_examples_on_from_the_checkpoint()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(100, 6);
+        using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
+            Trainer.Fit(first, Synthetic.Fast(1, dir.File("ckpt")), new TrainingData(images, null));
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var counts = new List<long>();
+        var history = Trainer.Fit(model, Synthetic.Fast(3, dir.File("ckpt")), new TrainingData(images, null), new TrainingOptions { Resume = true, OnStep = counts.Add });
+        Assert.Equal([100L, 200L, 300L], history.Epochs.Select(e => e.ExamplesSeen));
+        Assert.Equal([164L, 200L, 264L, 300L], counts);
+    }
+
+    [Fact]
+    public void Resuming_with_fewer_epochs_than_the_checkpoint_has_is_refused_with_both_counts()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(64, 6);
+        string ckpt = dir.File("ckpt");
+        using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
+            Trainer.Fit(first, Synthetic.Fast(2, ckpt), new TrainingData(images, null));
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1, ckpt), new TrainingData(images, null), new TrainingOptions { Resume = true }));
+        Assert.Equal($"{ckpt}: the checkpoint has 2 epochs, more than the 1 asked for; ask for at least 2 or use another folder", e.Message);
+    }
+
+    [Fact]
+    public void Resuming_with_another_protocol_is_refused_with_the_difference()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(64, 6);
+        string ckpt = dir.File("ckpt");
+        using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
+            Trainer.Fit(first, Synthetic.Fast(1, ckpt), new TrainingData(images, null));
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(2, ckpt) with { BatchSize = 32 }, new TrainingData(images, null), new TrainingOptions { Resume = true }));
+        Assert.StartsWith($"{ckpt}: the checkpoint was trained with another protocol (", e.Message);
+        Assert.Contains("batchSize", e.Message);
+        Assert.EndsWith("); resume with the same settings or use another folder", e.Message);
+    }
+
+    [Fact]
+    public void An_invalid_config_is_refused_before_the_model_is_touched()
+    {
+        using var images = Synthetic.Images(64, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var before = model.parameters().Select(p => p.detach().clone()).ToList();
+        var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, Synthetic.Fast(1) with { LearningRate = -1 }, new TrainingData(images, null)));
+        Assert.Contains("LearningRate", e.Message);
+        Assert.True(before.Zip(model.parameters()).All(p => p.First.equal(p.Second).all().item<bool>()), "the weights changed");
+    }
+
+    [Fact]
+    public void Asking_for_cuda_with_images_on_the_cpu_is_refused_with_what_to_do()
+    {
+        using var images = Synthetic.Images(64, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, Synthetic.Fast(1) with { Device = "cuda" }, new TrainingData(images, null)));
+        Assert.StartsWith("Device is 'cuda' but the training images are on cpu; move them with .to(Devices.Resolve(\"cuda\")) or set Device = \"auto\"", e.Message);
+    }
+}
