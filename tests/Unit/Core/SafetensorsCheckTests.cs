@@ -66,6 +66,18 @@ public sealed class SafetensorsCheckTests
     }
 
     [Fact]
+    public void Of_two_tensors_sharing_a_range_the_later_name_is_said_to_overlap_the_earlier()
+    {
+        using var dir = new TempDir();
+        string ckpt = Damaged(dir, (h, d) =>
+        {
+            h["decoder.hidden.bias"]!["data_offsets"] = h["encoder.hidden.bias"]!["data_offsets"]!.DeepClone();  // both [32]
+            return (h, d);
+        });
+        Assert.Contains("model.safetensors lets 'encoder.hidden.bias' overlap 'decoder.hidden.bias'", LoadError(ckpt));
+    }
+
+    [Fact]
     public void A_header_length_beyond_the_file_is_refused_without_allocating_it()
     {
         using var dir = new TempDir();
@@ -90,5 +102,116 @@ public sealed class SafetensorsCheckTests
             return (h, d);
         });
         Assert.Contains("non-finite values (NaN or infinity) in 'decoder.hidden.weight'", LoadError(ckpt));
+    }
+
+    const string Hidden = "decoder.hidden.weight"; // [32, 2]: 256 bytes of F32
+
+    static long Offset(JsonObject h, int i) => h[Hidden]!["data_offsets"]![i]!.GetValue<long>();
+
+    [Fact]
+    public void A_file_shorter_than_the_header_length_field_is_refused()
+    {
+        using var dir = new TempDir();
+        string ckpt = Damaged(dir, (h, d) => (h, d));
+        File.WriteAllBytes(Path.Combine(ckpt, "model.safetensors"), [1, 2, 3, 4, 5]);
+        Assert.Equal($"{ckpt}: model.safetensors is shorter than its 8-byte header length; the file is damaged or belongs to another model", LoadError(ckpt));
+    }
+
+    [Fact]
+    public void A_header_one_byte_longer_than_the_rest_of_the_file_is_refused_and_one_that_fills_it_is_read()
+    {
+        using var dir = new TempDir();
+        string ckpt = Damaged(dir, (h, d) => (h, []));  // no data section: the header ends the file
+        string path = Path.Combine(ckpt, "model.safetensors");
+        byte[] bytes = File.ReadAllBytes(path);
+        string error = LoadError(ckpt);
+        Assert.Contains("model.safetensors places '", error);
+        Assert.Contains("of a 0-byte data section", error);
+
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)(bytes.Length - 8 + 1));
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains($"declares a header of {bytes.Length - 7:N0} bytes in a file of {bytes.Length:N0}", LoadError(ckpt));
+    }
+
+    [Fact]
+    public void Metadata_and_any_order_of_the_entries_are_accepted()
+    {
+        using var dir = new TempDir();
+        string ckpt = Damaged(dir, (h, d) =>
+        {
+            var reversed = new JsonObject { ["__metadata__"] = new JsonObject { ["format"] = "pt" } };
+            foreach (var (name, entry) in h.Reverse().ToList()) reversed[name] = entry!.DeepClone();
+            return (reversed, d);
+        });
+        var (model, _) = Checkpoint.LoadModel(ckpt, torch.CPU);
+        using (model)
+        using (var original = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
+            Assert.True(original.parameters().Zip(model.parameters()).All(p => p.First.equal(p.Second).all().item<bool>()));
+    }
+
+    [Fact]
+    public void A_tensor_the_model_does_not_have_is_named()
+    {
+        using var dir = new TempDir();
+        string ckpt = Damaged(dir, (h, d) => { h["extra"] = h[Hidden]!.DeepClone(); return (h, d); });
+        Assert.Contains("model.safetensors holds a tensor 'extra' that the model does not have", LoadError(ckpt));
+    }
+
+    [Fact]
+    public void A_missing_tensor_is_named()
+    {
+        using var dir = new TempDir();
+        string ckpt = Damaged(dir, (h, d) => { h.Remove(Hidden); return (h, d); });
+        Assert.Contains($"model.safetensors lacks the tensor '{Hidden}'", LoadError(ckpt));
+    }
+
+    [Fact]
+    public void A_header_that_is_not_json_or_lacks_a_field_is_not_valid_safetensors_json()
+    {
+        using var dir = new TempDir();
+        string ckpt = Damaged(dir, (h, d) => { h[Hidden]!.AsObject().Remove("dtype"); return (h, d); });
+        Assert.Contains("model.safetensors has a header that is not valid safetensors JSON (", LoadError(ckpt));
+
+        string path = Path.Combine(ckpt, "model.safetensors");
+        byte[] notJson = [8, 0, 0, 0, 0, 0, 0, 0, .. Encoding.ASCII.GetBytes("not json")];
+        File.WriteAllBytes(path, notJson);
+        Assert.Contains("model.safetensors has a header that is not valid safetensors JSON (", LoadError(ckpt));
+    }
+
+    [Theory]
+    [InlineData("three")]     // [begin, end, end]
+    [InlineData("negative")]  // [-256, 0]: the right size, before the data section
+    [InlineData("beyond")]    // [n, n + 256]: the right size, past the data section
+    [InlineData("short")]     // [begin, end - 4]
+    public void Offsets_that_are_not_one_range_of_the_right_size_inside_the_data_section_are_named(string damage)
+    {
+        using var dir = new TempDir();
+        long dataLength = 0;
+        string ckpt = Damaged(dir, (h, d) =>
+        {
+            dataLength = d.Length;
+            long begin = Offset(h, 0), end = Offset(h, 1);
+            h[Hidden]!["data_offsets"] = damage switch
+            {
+                "three" => new JsonArray(begin, end, end),
+                "negative" => new JsonArray(-256, 0),
+                "beyond" => new JsonArray(d.Length, d.Length + 256),
+                _ => new JsonArray(begin, end - 4),
+            };
+            return (h, d);
+        });
+        // The offsets as written, read back from the damaged file.
+        var header = JsonNode.Parse(Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(ckpt, "model.safetensors"))[8..^(int)dataLength]))!.AsObject();
+        var shown = header[Hidden]!["data_offsets"]!.AsArray().Select(o => o!.GetValue<long>()).ToArray();
+        Assert.Contains($"model.safetensors places '{Hidden}' at bytes [{string.Join(", ", shown)}] of a {dataLength:N0}-byte data section, where 256 bytes are needed", LoadError(ckpt));
+    }
+
+    [Fact]
+    public void Bytes_after_the_last_tensor_are_refused_with_both_lengths()
+    {
+        using var dir = new TempDir();
+        long dataLength = 0;
+        string ckpt = Damaged(dir, (h, d) => { dataLength = d.Length; return (h, [.. d, 0, 0, 0, 0]); });
+        Assert.Contains($"model.safetensors has a {dataLength + 4:N0}-byte data section, but its tensors take {dataLength:N0}", LoadError(ckpt));
     }
 }
