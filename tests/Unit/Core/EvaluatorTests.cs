@@ -67,4 +67,15 @@ public sealed class EvaluatorTests
         foreach (var t in new[] { samples, recon, manifold, path })
             Assert.True(t.min().item<float>() >= 0 && t.max().item<float>() <= 1);
     }
+
+    [Fact]
+    public void The_importance_weighted_estimate_needs_at_least_one_sample_and_a_chunk_of_at_least_one()
+    {
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 5, torch.CPU);
+        using var images = Synthetic.Images(2, 8);
+        var k = Assert.Throws<ArgumentOutOfRangeException>(() => Evaluator.ImportanceWeightedLogLikelihood(model, images, 0));
+        Assert.StartsWith("k must be ≥ 1, got 0", k.Message);
+        var chunk = Assert.Throws<ArgumentOutOfRangeException>(() => Evaluator.ImportanceWeightedLogLikelihood(model, images, 5, chunk: 0));
+        Assert.StartsWith("chunk must be ≥ 1, got 0", chunk.Message);
+    }
 }

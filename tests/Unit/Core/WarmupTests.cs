@@ -72,37 +72,3 @@ public sealed class WarmupTests
         Assert.Equal("KlWarmupEpochs", Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new TrainingConfig { KlWarmupEpochs = -3 })).ParamName);
     }
 }
-
-/// <summary>TrainingConfig.Device is honoured: a run asked for one device does not silently train on another.</summary>
-public sealed class TrainingDeviceTests
-{
-    [Fact]
-    public void A_run_configured_for_CUDA_refuses_data_on_the_CPU()
-    {
-        using var train = Synthetic.Images(64, 1);
-        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, Synthetic.Fast(1) with { Device = "cuda" }, new TrainingData(train, null)));
-        Assert.Equal("Device", e.ParamName);
-        Assert.Contains("Device is 'cuda' but the training images are on cpu", e.Message);
-    }
-}
-
-/// <summary>One writer per checkpoint folder.</summary>
-public sealed class RunLockTests
-{
-    [Fact]
-    public void Training_into_a_checkpoint_folder_that_another_writer_holds_is_refused_naming_it()
-    {
-        using var dir = new TempDir();
-        using var train = Synthetic.Images(64, 1);
-        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        string ckpt = dir.File("ckpt");
-        using (Vae.Core.Checkpoints.RunLock.Acquire(ckpt))
-        {
-            var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1, ckpt), new TrainingData(train, null)));
-            Assert.Contains($"is being written by process {Environment.ProcessId}", e.Message);
-        }
-        Trainer.Fit(model, Synthetic.Fast(1, ckpt), new TrainingData(train, null)); // released
-        Assert.True(Vae.Core.Checkpoints.Checkpoint.Exists(ckpt));
-    }
-}

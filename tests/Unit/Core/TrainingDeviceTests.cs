@@ -1,0 +1,22 @@
+using TorchSharp;
+using Vae.Core.Config;
+using Vae.Core.Losses;
+using Vae.Core.Training;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Vae.Tests.Unit.Core;
+
+/// <summary>TrainingConfig.Device is honoured: a run asked for one device does not silently train on another.</summary>
+public sealed class TrainingDeviceTests
+{
+    [Fact]
+    public void A_run_configured_for_CUDA_refuses_data_on_the_CPU()
+    {
+        using var train = Synthetic.Images(64, 1);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, Synthetic.Fast(1) with { Device = "cuda" }, new TrainingData(train, null)));
+        Assert.Equal("Device", e.ParamName);
+        Assert.Contains("Device is 'cuda' but the training images are on cpu", e.Message);
+    }
+}
