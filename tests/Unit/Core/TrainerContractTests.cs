@@ -118,4 +118,34 @@ public sealed class TrainerContractTests
         var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, Synthetic.Fast(1) with { Device = "cuda" }, new TrainingData(images, null)));
         Assert.StartsWith("Device is 'cuda' but the training images are on cpu; move them with .to(Devices.Resolve(\"cuda\")) or set Device = \"auto\"", e.Message);
     }
+
+    sealed class Recorder<T> : IProgress<T>
+    {
+        public List<T> Reports { get; } = [];
+        public void Report(T value) => Reports.Add(value);
+    }
+
+    [Fact]
+    public void Progress_reports_every_step_with_the_running_mean_that_ends_at_the_epochs_train_loss()
+    {
+        // 100 images, batches of 64: steps 1 and 2 of 2 in each of 2 epochs.
+        using var images = Synthetic.Images(100, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var progress = new Recorder<TrainingProgress>();
+        var history = Trainer.Fit(model, Synthetic.Fast(2), new TrainingData(images, null), new TrainingOptions { Progress = progress });
+        Assert.Equal([(1, 1), (1, 2), (2, 1), (2, 2)], progress.Reports.Select(r => (r.Epoch, r.Step)));
+        Assert.All(progress.Reports, r => { Assert.Equal(2, r.Epochs); Assert.Equal(2, r.Steps); Assert.True(r.ExamplesPerSecond > 0); });
+        Assert.Equal(history.Epochs[0].Train.Total, progress.Reports[1].MeanLoss, 9);
+        Assert.Equal(history.Epochs[1].Train.Total, progress.Reports[3].MeanLoss, 9);
+    }
+
+    [Fact]
+    public void Evaluation_progress_counts_the_images_done_out_of_all()
+    {
+        using var images = Synthetic.Images(25, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var progress = new Recorder<Vae.Core.Evaluation.EvaluationProgress>();
+        Vae.Core.Evaluation.Evaluator.ImportanceWeightedLogLikelihood(model, images, 2, batchSize: 10, progress: progress);
+        Assert.Equal([(10, 25), (20, 25), (25, 25)], progress.Reports.Select(r => (r.Done, r.Total)));
+    }
 }
