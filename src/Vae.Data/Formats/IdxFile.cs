@@ -98,10 +98,6 @@ internal static class IdxFormat
         {
             throw new DatasetException(DatasetErrorKind.Truncated, path, $"corrupt or truncated gzip stream ({e.Message})", Remedy, e);
         }
-        catch (EndOfStreamException e)
-        {
-            throw new DatasetException(DatasetErrorKind.Truncated, path, "truncated gzip stream", Remedy, e);
-        }
         catch (IOException e) when (e is not FileNotFoundException)
         {
             throw new DatasetException(DatasetErrorKind.Format, path, $"cannot read: {e.Message}", Remedy, e);

@@ -187,4 +187,14 @@ public sealed class IdxDamageTests
         var e = Assert.Throws<ArgumentException>(() => IdxFormat.Write(dir.File("bad"), [2, 3], [1, 2, 3], gzip: false));
         Assert.StartsWith("dimensions [2, 3] need 6 bytes, got 3", e.Message);
     }
+
+    [Fact]
+    public void A_read_error_of_the_operating_system_is_one_format_error()
+    {
+        // /proc/self/mem exists and opens, but reading its offset 0 (an unmapped address) fails with EIO.
+        if (!OperatingSystem.IsLinux()) return;
+        var e = Assert.Throws<DatasetException>(() => IdxFormat.Read("/proc/self/mem", 1));
+        Assert.Equal(DatasetErrorKind.Format, e.Kind);
+        Assert.StartsWith("cannot read: ", e.Problem);
+    }
 }

@@ -306,6 +306,7 @@ public sealed class MatDamageTests
     [InlineData(4, "matrix tag")]
     [InlineData(12, "array flags")]
     [InlineData(20, "array flags")]
+    [InlineData(28, "dimensions")]
     [InlineData(36, "dimensions")]
     [InlineData(44, "array name")]
     [InlineData(52, "array name")]
@@ -336,4 +337,65 @@ public sealed class MatDamageTests
         Assert.Null(y.Bytes);
         Assert.Equal(expected, y.Doubles);
     }
+
+    [Fact]
+    public void A_file_that_ends_inside_an_element_before_any_name_was_read_says_so_with_a_question_mark()
+    {
+        // An miUINT8 element claiming 100 bytes (padded: 104) with 10 present: it needs 128 + 8 + 104 = 240 bytes.
+        var e = Fails(Mat([.. SyntheticMat.Tag(SyntheticMat.MiUInt8, 100), .. new byte[10]]));
+        Assert.Equal("truncated: the file ends inside variable '?' before variable 'X' (file is 146 bytes, the element needs 240)", e.Problem);
+    }
+
+    [Fact]
+    public void A_compressed_element_claiming_more_bytes_than_the_file_holds_is_bounded_by_the_bytes_present()
+    {
+        // The tag claims 10,000 bytes more than were written: the bound is the 1032-fold of what the file holds.
+        byte[] x = SyntheticMat.Compressed(Matrix(new MatrixParts("X", [1_000_000, 1], new byte[8]) { ClaimedDataBytes = 1_000_000 }));
+        long present = x.Length - 8;
+        byte[] lying = [.. SyntheticMat.Tag(SyntheticMat.MiCompressed, present + 10_000), .. x[8..]];
+        var e = Fails(Mat(lying));
+        Assert.Equal($"variable 'X' claims 1,000,000 bytes of data, more than its {present * 1032:N0}-byte element can hold", e.Problem);
+    }
+
+    [Fact]
+    public void Data_exactly_as_long_as_what_is_left_of_a_cut_file_is_read_as_far_as_it_goes()
+    {
+        // [100, 10] uint8: 1,000 data bytes after 56 bytes of sub-element headers and an 8-byte data tag. The file is
+        // cut to leave exactly 1,000 bytes after the matrix tag: not more than the element can hold, so the reader
+        // reads and finds 1,000 − 64 = 936 bytes, 9 whole slices of 100.
+        byte[] file = Mat(Matrix(new MatrixParts("X", [100, 10], new byte[1000])));
+        var e = Fails(file[..(128 + 8 + 1000)]);
+        Assert.Equal("truncated: only 9 of 10 images (slices of variable 'X' [100, 10]) could be read, the file ends early", e.Problem);
+    }
+
+    [Fact]
+    public void A_small_element_name_claiming_more_than_its_four_bytes_is_refused()
+    {
+        var e = Fails(Mat(Matrix(Small with { SmallName = true, ClaimedNameBytes = 6 })));
+        Assert.Equal("the array name claim 6 bytes (expected 0 to 4)", e.Problem);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6 }, Reads(Mat(Matrix(Small with { SmallName = true }))).Bytes); // an honest small name
+    }
+
+    [Fact]
+    public void Damage_inside_a_compressed_variables_data_names_the_variable()
+    {
+        // Flip one byte of the deflate stream after the part that holds the header; the first flip that inflation
+        // detects must name 'X', whose header was read before the damage.
+        byte[] x = SyntheticMat.Compressed(Matrix(new MatrixParts("X", [32, 32, 3, 40], Enumerable.Range(0, 40 * Image).Select(i => (byte)(i * 7 % 251)).ToArray())));
+        DatasetException? found = null;
+        for (int at = x.Length / 2; at < x.Length - 4 && found is null; at++)
+        {
+            byte[] damaged = (byte[])x.Clone();
+            damaged[at] ^= 0xff;
+            using var dir = new TempDir();
+            File.WriteAllBytes(dir.File("d.mat"), Mat(damaged));
+            try { MatFormat.ReadVariable(dir.File("d.mat"), "X"); }
+            catch (DatasetException e) when (e.Problem.StartsWith("corrupt", StringComparison.Ordinal)) { found = e; }
+            catch (DatasetException) { }
+        }
+        Assert.NotNull(found);
+        Assert.StartsWith("corrupt or truncated zlib stream in variable 'X' (", found.Problem);
+    }
+
+    const int Image = 32 * 32 * 3;
 }

@@ -42,6 +42,7 @@ public sealed class SvhnDamageTests
         var e = Fails([x, Y(1)]);
         Assert.Equal(DatasetErrorKind.Format, e.Kind);
         Assert.Equal($"variable 'X' is not a uint8 array stored as uint8 (MATLAB class {reported}; uint8 is 9)", e.Problem);
+        Assert.EndsWith("; is this an SVHN *_32x32.mat file?", e.Message);
     }
 
     [Theory]
@@ -55,6 +56,7 @@ public sealed class SvhnDamageTests
         var e = Fails([SyntheticMat.UInt8Matrix("X", dims, new byte[count]), Y(1)]);
         Assert.Equal(DatasetErrorKind.Format, e.Kind);
         Assert.Equal($"variable 'X' has dimensions [{string.Join(", ", dims)}], expected [32, 32, 3, N]", e.Problem);
+        Assert.EndsWith("; is this an SVHN *_32x32.mat file?", e.Message);
     }
 
     [Fact]
@@ -62,6 +64,7 @@ public sealed class SvhnDamageTests
     {
         var e = Fails([X(3), Y(1, 2, 3)], expectedItems: 4);
         Assert.Equal("variable 'X' holds 3 images, expected 4", e.Problem);
+        Assert.EndsWith("; is this the right split's file? download it again", e.Message);
     }
 
     [Fact]
@@ -81,6 +84,9 @@ public sealed class SvhnDamageTests
         using var dir = new TempDir();
         string path = Write(dir, X(5), Y(3, 4));
         Assert.Equal(new long[] { 3, 4 }, SvhnFile.Read(path, limit: 2).Labels);
+        string more = dir.File("more.mat");
+        File.WriteAllBytes(more, SyntheticMat.File(false, X(5), Y(1, 2, 3, 4, 5)));
+        Assert.Equal(new long[] { 1, 2 }, SvhnFile.Read(more, limit: 2).Labels); // all five labels read, two kept
         var e = Assert.Throws<DatasetException>(() => SvhnFile.Read(path, limit: 3));
         Assert.Equal(DatasetErrorKind.Mismatch, e.Kind);
         Assert.Equal("variable 'y' has dimensions [2, 1] but 'X' holds 3 images", e.Problem);

@@ -85,14 +85,14 @@ internal static class SyntheticMat
         var body = new MemoryStream();
         var flags = new byte[p.FlagsBytes];
         flags[0] = (byte)p.ClassId;
-        if (p.SmallFlags) body.Write(SmallTag(p.FlagsType, flags[..Math.Min(4, flags.Length)]));
+        if (p.SmallFlags) body.Write(SmallTag(p.FlagsType, flags[..Math.Min(4, flags.Length)], Math.Min(4, flags.Length)));
         else { body.Write(Tag(p.FlagsType, p.FlagsBytes)); body.Write(flags); body.Write(new byte[Pad8(flags.Length) - flags.Length]); }
         body.Write(Tag(p.DimsType, p.ClaimedDimsBytes ?? 4L * p.Dims.Length));
         var d = new byte[Pad8(4 * p.Dims.Length)];
         for (int i = 0; i < p.Dims.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(d.AsSpan(4 * i), p.Dims[i]);
         body.Write(d);
         var n = Encoding.ASCII.GetBytes(p.Name);
-        if (p.SmallName) body.Write(SmallTag(p.NameType, n));
+        if (p.SmallName) body.Write(SmallTag(p.NameType, n[..Math.Min(4, n.Length)], p.ClaimedNameBytes ?? n.Length));
         else { body.Write(Tag(p.NameType, p.ClaimedNameBytes ?? n.Length)); body.Write(n); body.Write(new byte[Pad8(n.Length) - n.Length]); }
         body.Write(Tag(p.DataType, p.ClaimedDataBytes ?? p.Data.Length));
         body.Write(p.Data); body.Write(new byte[Pad8(p.Data.Length) - p.Data.Length]);
@@ -109,10 +109,10 @@ internal static class SyntheticMat
     }
 
     // The small data element: byte count in the upper 16 bits of the first word, type in the lower, data in the second.
-    static byte[] SmallTag(int type, byte[] data)
+    static byte[] SmallTag(int type, byte[] data, int claimedBytes)
     {
         var tag = new byte[8];
-        BinaryPrimitives.WriteUInt32LittleEndian(tag, (uint)(data.Length << 16 | type));
+        BinaryPrimitives.WriteUInt32LittleEndian(tag, (uint)(claimedBytes << 16 | type));
         data.CopyTo(tag, 4);
         return tag;
     }
