@@ -233,7 +233,7 @@ public sealed class CheckpointIntegrityTests
         using var model = Trainer.CreateModel(Synthetic.SmallConv with { LatentDim = 3 }, 1, torch.CPU);
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Restore(ckpt, model, null, null));
         Assert.StartsWith($"{ckpt}: the checkpoint was made for a different model (", e.Message);
-        Assert.Contains("latentDim", e.Message);
+        Assert.Contains("latentDim: 2 in the checkpoint, 3 asked for", e.Message);
         Assert.EndsWith("); resume with the same options or use another folder", e.Message);
     }
 
@@ -270,5 +270,56 @@ public sealed class CheckpointIntegrityTests
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Restore(ckpt, model, optimizer, null));
         Assert.StartsWith($"{ckpt}: optimizer.pt is corrupt (", e.Message);
         Assert.DoesNotContain("\n", e.Message);
+    }
+
+    sealed class Crash : Exception;
+
+    /// <summary>A save of <paramref name="epoch"/> stopped right after its repair step, as a crash would stop it.</summary>
+    static void SaveCrashingAfterRepair(string dir, int epoch)
+    {
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, epoch, torch.CPU);
+        var history = Enumerable.Range(1, epoch).Select(e => new EpochMetrics(e, new LossSummary(e, e, 0), null, 1, 1, e)).ToList();
+        Assert.Throws<Crash>(() => Checkpoint.Save(dir, model, null, null, Synthetic.Fast(epoch), history,
+            step => { if (step == Checkpoint.SaveStep.Repaired) throw new Crash(); }));
+    }
+
+    /// <summary>The epoch written in DIR/trainer.json itself (not what loading would resolve to).</summary>
+    static int EpochOnDisk(string dir) => (int)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "trainer.json")))!["epoch"]!;
+
+    [Fact]
+    public void The_repair_puts_a_complete_temporary_folder_back_at_DIR_before_anything_is_written()
+    {
+        using var dir = new TempDir();
+        string ckpt = dir.File("ckpt");
+        Save(ckpt + ".old", 1);
+        Save(ckpt + ".tmp", 2);
+        SaveCrashingAfterRepair(ckpt, 3);
+        Assert.Equal(2, EpochOnDisk(ckpt));
+        Assert.False(Directory.Exists(ckpt + ".tmp"));
+    }
+
+    [Fact]
+    public void The_repair_replaces_an_incomplete_DIR_by_the_complete_old_copy()
+    {
+        using var dir = new TempDir();
+        string ckpt = dir.File("ckpt");
+        Save(ckpt + ".old", 1);
+        Directory.CreateDirectory(ckpt);
+        File.WriteAllText(Path.Combine(ckpt, "trainer.json"), "{}");
+        SaveCrashingAfterRepair(ckpt, 2);
+        Assert.Equal(1, EpochOnDisk(ckpt));
+        Assert.False(Directory.Exists(ckpt + ".old"));
+    }
+
+    [Fact]
+    public void The_repair_never_promotes_a_temporary_folder_without_its_manifest()
+    {
+        using var dir = new TempDir();
+        string ckpt = dir.File("ckpt");
+        Save(ckpt + ".old", 1);
+        Save(ckpt + ".tmp", 2);
+        File.Delete(Path.Combine(ckpt + ".tmp", "manifest.json"));
+        SaveCrashingAfterRepair(ckpt, 3);
+        Assert.Equal(1, EpochOnDisk(ckpt));
     }
 }

@@ -54,7 +54,7 @@ public sealed class OptimizerProtocolTests
 
         using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true)));
-        Assert.Contains("optimizer.pt holds a moment buffer of shape", e.Message);
+        Assert.Matches(@"optimizer\.pt holds a moment buffer of shape \[48, \d+\] for parameter \d+ of shape \[32, \d+\]; the file is damaged or belongs to another model$", e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }
 
@@ -98,5 +98,72 @@ public sealed class OptimizerProtocolTests
         var group = optimizer.ParamGroups.Single();
         config.Apply(group);
         Assert.Equal(config, Vae.Core.Checkpoints.OptimizerSettings.Of(group));
+    }
+
+    /// <summary>A finished one-epoch run of <see cref="Synthetic.SmallConv"/> in DIR/run, its manifest removed so optimizer.pt can be replaced.</summary>
+    static (string Run, TrainingData Data, TrainingConfig Config) FinishedRun(TempDir dir, Tensor images)
+    {
+        var data = new TrainingData(images, null);
+        var config = Synthetic.Fast(1, dir.File("run"));
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data);
+        File.Delete(dir.File("run/manifest.json"));
+        return (dir.File("run"), data, config);
+    }
+
+    static void WriteZip(string path, params (string Name, long Bytes)[] entries)
+    {
+        File.Delete(path);
+        using var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create);
+        foreach (var (name, bytes) in entries)
+        {
+            using var stream = zip.CreateEntry(name).Open();
+            var zeros = new byte[1 << 16];
+            for (long left = bytes; left > 0; left -= zeros.Length) stream.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
+        }
+    }
+
+    static string ResumeError(string run, TrainingData data, TrainingConfig config)
+    {
+        using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        return Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true))).Message;
+    }
+
+    [Fact]
+    public void An_optimizer_archive_may_hold_three_times_the_weights_plus_a_megabyte_and_not_a_byte_more()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(64, 4);
+        var (run, data, config) = FinishedRun(dir, images);
+        // The bound counted here from the parameters' shapes (float32: 4 bytes each).
+        long weights;
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) weights = 4 * model.parameters().Sum(p => p.numel());
+        long bound = 3 * weights + (1 << 20);
+        WriteZip(Path.Combine(run, "optimizer.pt"), ("archive/data.pkl", 100), ("archive/data/0", bound - 100 + 1));
+        Assert.EndsWith($"optimizer.pt claims {bound + 1:N0} bytes of content, more than the {bound:N0} this model's optimizer state can hold; the file is damaged or belongs to another model", ResumeError(run, data, config));
+
+        WriteZip(Path.Combine(run, "optimizer.pt"), ("archive/data.pkl", 100), ("archive/data/0", bound - 100));  // exactly the bound: read, and found corrupt
+        Assert.Contains("optimizer.pt is corrupt (", ResumeError(run, data, config));
+    }
+
+    [Fact]
+    public void A_pickle_of_exactly_one_megabyte_is_read_and_only_pickles_are_held_to_that_size()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(64, 4);
+        var (run, data, config) = FinishedRun(dir, images);
+        WriteZip(Path.Combine(run, "optimizer.pt"), ("archive/data.pkl", 1 << 20));
+        Assert.Contains("optimizer.pt is corrupt (", ResumeError(run, data, config));
+        WriteZip(Path.Combine(run, "optimizer.pt"), ("archive/data.pkl", 100), ("archive/data/0", (1 << 20) + 1));  // a buffer over 1 MB is fine
+        Assert.Contains("optimizer.pt is corrupt (", ResumeError(run, data, config));
+    }
+
+    [Fact]
+    public void An_optimizer_file_that_is_not_a_zip_is_not_a_torch_save_archive()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(64, 4);
+        var (run, data, config) = FinishedRun(dir, images);
+        File.WriteAllText(Path.Combine(run, "optimizer.pt"), "not a zip archive at all");
+        Assert.Contains("optimizer.pt is not a torch.save archive (", ResumeError(run, data, config));
     }
 }

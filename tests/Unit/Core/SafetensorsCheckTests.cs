@@ -51,6 +51,14 @@ public sealed class SafetensorsCheckTests
     }
 
     [Fact]
+    public void A_tensor_without_a_dtype_value_is_refused_as_not_F32()
+    {
+        using var dir = new TempDir();
+        string ckpt = Damaged(dir, (h, d) => { h["decoder.hidden.weight"]!["dtype"] = null; return (h, d); });
+        Assert.Contains("stores 'decoder.hidden.weight' as , not F32", LoadError(ckpt));
+    }
+
+    [Fact]
     public void Overlapping_tensors_are_refused()
     {
         using var dir = new TempDir();

@@ -95,7 +95,7 @@ public sealed class TrainerContractTests
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(2, ckpt) with { BatchSize = 32 }, new TrainingData(images, null), new TrainingOptions { Resume = true }));
         Assert.StartsWith($"{ckpt}: the checkpoint was trained with another protocol (", e.Message);
-        Assert.Contains("batchSize", e.Message);
+        Assert.Contains("batchSize: 64 in the checkpoint, 32 asked for", e.Message);
         Assert.EndsWith("); resume with the same settings or use another folder", e.Message);
     }
 
@@ -147,5 +147,98 @@ public sealed class TrainerContractTests
         var progress = new Recorder<Vae.Core.Evaluation.EvaluationProgress>();
         Vae.Core.Evaluation.Evaluator.ImportanceWeightedLogLikelihood(model, images, 2, batchSize: 10, progress: progress);
         Assert.Equal([(10, 25), (20, 25), (25, 25)], progress.Reports.Select(r => (r.Done, r.Total)));
+    }
+
+    [Fact]
+    public void The_first_epochs_order_is_a_permutation_drawn_from_the_seed_plus_the_noise_offset()
+    {
+        using var images = Synthetic.Images(100, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var batches = new List<float[]>();
+        Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(images, null), new TrainingOptions { Trace = t => batches.Add(t.Batch.data<float>().ToArray()) });
+        // Trainer.NoiseSeedOffset is documented as 1,000,003: the shuffle generator is seeded with Seed + 1,000,003.
+        using var g = new torch.Generator((ulong)(3 + 1_000_003));
+        using var order = torch.randperm(100, generator: g);
+        using var first = images.index_select(0, order[..64]);
+        Assert.Equal(first.data<float>().ToArray(), batches[0]);
+    }
+
+    [Fact]
+    public void Resuming_a_finished_run_with_its_own_epoch_count_returns_its_history_without_training()
+    {
+        using var dir = new TempDir();
+        using var images = Synthetic.Images(64, 6);
+        string ckpt = dir.File("ckpt");
+        TrainingHistory finished;
+        using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
+            finished = Trainer.Fit(first, Synthetic.Fast(2, ckpt), new TrainingData(images, null));
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        int steps = 0;
+        var history = Trainer.Fit(model, Synthetic.Fast(2, ckpt), new TrainingData(images, null), new TrainingOptions { Resume = true, OnStep = _ => steps++ });
+        Assert.Equal(0, steps);
+        Assert.Equal(finished.Epochs.Select(e => e.Train.Total), history.Epochs.Select(e => e.Train.Total));
+    }
+
+    [Fact]
+    public void A_constant_schedule_with_warmup_rises_linearly_and_then_holds()
+    {
+        using var images = Synthetic.Images(256, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var rates = new List<double>();
+        Trainer.Fit(model, Synthetic.Fast(1) with { LearningRate = 3e-3, WarmupSteps = 3 }, new TrainingData(images, null),
+            new TrainingOptions { Trace = t => rates.Add(t.Optimizer.ParamGroups.Single().LearningRate) });
+        // lr · (s + 1) / W for s < W = 3, then lr: 1e-3, 2e-3, 3e-3, 3e-3.
+        Assert.Equal(4, rates.Count);
+        Assert.Equal([1e-3, 2e-3, 3e-3, 3e-3], rates.Select(r => Math.Round(r, 12)));
+    }
+
+    [Fact]
+    public void A_budget_reached_exactly_mid_epoch_stops_there_and_that_epoch_is_evaluated()
+    {
+        using var images = Synthetic.Images(100, 6);
+        using var test = Synthetic.Images(20, 7);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var history = Trainer.Fit(model, Synthetic.Fast(3) with { BatchSize = 10, ExampleBudget = 40, EvalEvery = 5 }, new TrainingData(images, test));
+        Assert.Single(history.Epochs);
+        Assert.Equal(40L, history.Epochs[0].ExamplesSeen);
+        Assert.NotNull(history.Epochs[0].Test);
+    }
+
+    [Fact]
+    public void Rates_are_examples_per_second_and_each_epoch_is_handed_to_the_epoch_callback()
+    {
+        using var images = Synthetic.Images(100, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var progress = new Recorder<TrainingProgress>();
+        var epochs = new List<EpochMetrics>();
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var history = Trainer.Fit(model, Synthetic.Fast(2), new TrainingData(images, null), new TrainingOptions { Progress = progress, OnEpoch = epochs.Add });
+        double fit = wall.Elapsed.TotalSeconds;
+        Assert.Equal(history.Epochs, epochs);
+        // Each epoch (and each step) took less than the whole fit, so its rate is at least its examples over the fit's time.
+        Assert.All(history.Epochs, e => Assert.True(e.ExamplesPerSecond >= 100 / fit, $"{e.ExamplesPerSecond} examples/s"));
+        Assert.All(progress.Reports, r => Assert.True(r.ExamplesPerSecond >= (r.Step == 1 ? 64 : 100) / fit, $"{r.ExamplesPerSecond} examples/s"));
+    }
+
+    [Fact]
+    public void A_cancelled_token_stops_training_before_the_first_step_and_the_estimate_before_the_first_batch()
+    {
+        using var images = Synthetic.Images(64, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var before = model.parameters().Select(p => p.detach().clone()).ToList();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(images, null), new TrainingOptions { Cancellation = cancelled.Token }));
+        Assert.True(before.Zip(model.parameters()).All(p => p.First.equal(p.Second).all().item<bool>()), "the weights changed");
+        Assert.ThrowsAny<OperationCanceledException>(() => Vae.Core.Evaluation.Evaluator.ImportanceWeightedLogLikelihood(model, images, 2, cancellationToken: cancelled.Token));
+    }
+
+    [Fact]
+    public void An_importance_weighted_estimate_with_chunks_of_one_sample_is_accepted()
+    {
+        using var images = Synthetic.Images(4, 6);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        double estimate = Vae.Core.Evaluation.Evaluator.ImportanceWeightedLogLikelihood(model, images, 3, chunk: 1);
+        Assert.True(double.IsFinite(estimate) && estimate < 0, $"log p(x) of 784 pixels is negative, got {estimate}");
     }
 }
