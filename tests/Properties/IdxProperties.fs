@@ -74,3 +74,20 @@ module Idx =
                     false
                 with
                 | :? DatasetException as e -> e.Kind = DatasetErrorKind.Truncated))
+
+    [<Property(MaxTest = 200)>]
+    let ``A complete gzip stream holding fewer bytes than its header declares is always reported as truncated`` () =
+        Prop.forAll (Arb.fromGen (Gen.zip images (Gen.choose (1, 40)))) (fun ((dims, data, _), drop) ->
+            withFile (fun path ->
+                IdxFormat.Write(path, dims, ReadOnlySpan data, false)
+                let raw = File.ReadAllBytes path
+                let cut = raw[.. max 0 (raw.Length - 1 - drop)]
+                do
+                    use file = File.Create path
+                    use gz = new Compression.GZipStream(file, Compression.CompressionLevel.Fastest)
+                    gz.Write(cut, 0, cut.Length)
+                try
+                    IdxFormat.Read(path, 3) |> ignore
+                    false
+                with
+                | :? DatasetException as e -> e.Kind = DatasetErrorKind.Truncated))
