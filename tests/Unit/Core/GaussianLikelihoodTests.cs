@@ -42,4 +42,14 @@ public sealed class GaussianLikelihoodTests
         var actual = nll.data<float>().ToArray();
         for (int i = 0; i < 2; i++) Assert.Equal(expected[i], actual[i], Math.Abs(expected[i]) * 1e-5);
     }
+
+    [Fact]
+    public void The_learned_variance_Gaussian_without_its_log_variance_is_an_argument_error()
+    {
+        using var output = torch.zeros(2, 4);
+        using var target = torch.zeros(2, 4);
+        var e = Assert.Throws<ArgumentNullException>(() => VaeLoss.ReconstructionNll(Likelihood.GaussianLearnedVariance, output, target, 0.1, null));
+        Assert.Equal("observationLogVar", e.ParamName);
+        Assert.StartsWith("the learned-variance Gaussian needs the observation log-variance", e.Message);
+    }
 }
