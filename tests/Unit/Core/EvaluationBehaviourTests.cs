@@ -59,16 +59,18 @@ public sealed class EvaluationBehaviourTests
         Assert.Equal(elbo, k1, 0.3);
     }
 
-    [Fact]
-    public void The_importance_weighted_estimate_is_the_log_mean_exp_of_the_log_weights_written_out_here()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)] // colour images: every image dimension of the expanded targets matters
+    public void The_importance_weighted_estimate_is_the_log_mean_exp_of_the_log_weights_written_out_here(int channels)
     {
         // Direct computation with the evaluator's noise stream (one chunk of k draws [k, N, D] from a generator seeded
         // like the evaluator's): log w = log p(x|z) + log N(z; 0, I) − log N(z; μ, σ²), then log((1/k) Σ exp log w) in
         // double, averaged over images (Burda et al. 2015, eq. 8).
         const int n = 6, k = 50;
-        using var train = Synthetic.Images(512, 1);
-        using var images = Synthetic.Images(n, 4);
-        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        using var train = Synthetic.Images(512 * channels, 1).reshape(512, channels, 28, 28);
+        using var images = Synthetic.Images(n * channels, 4).reshape(n, channels, 28, 28);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv with { Channels = channels }, 3, torch.CPU);
         Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, null));
         double estimate = Evaluator.ImportanceWeightedLogLikelihood(model, images, k, batchSize: n, chunk: k);
 
