@@ -241,4 +241,19 @@ public sealed class TrainerContractTests
         double estimate = Vae.Core.Evaluation.Evaluator.ImportanceWeightedLogLikelihood(model, images, 3, chunk: 1);
         Assert.True(double.IsFinite(estimate) && estimate < 0, $"log p(x) of 784 pixels is negative, got {estimate}");
     }
+
+    [Fact]
+    public void Each_step_draws_fresh_reparameterisation_noise()
+    {
+        // One image repeated 64 times, one batch an epoch, a step size of 1e-12: batch and weights are the same in both
+        // epochs up to 1e-12, so only the noise can move the loss by more than rounding. With the noise of the first
+        // step drawn again, the change is exactly 0 (checked by planting that bug).
+        using var one = Synthetic.Images(1, 6);
+        using var images = one.expand(64, -1, -1, -1).contiguous(); // [64, 1, 28, 28]
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
+        var history = Trainer.Fit(model, Synthetic.Fast(2) with { LearningRate = 1e-12 }, new TrainingData(images, null));
+        double change = Math.Abs(history.Epochs[0].Train.Reconstruction - history.Epochs[1].Train.Reconstruction);
+        Assert.True(change > 1e-3, $"the reconstruction term changed by {change:E2} nats between the epochs");
+        Assert.Equal(history.Epochs[0].Train.Kl, history.Epochs[1].Train.Kl, 4); // the analytic KL has no noise in it
+    }
 }
