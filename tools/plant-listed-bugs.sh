@@ -3,16 +3,7 @@
 # that must now fail, then reverted with git. Needs a clean working tree for the files it edits.
 # Usage: bash tools/plant-listed-bugs.sh   (about 5 minutes on 2 cores)
 cd "$(dirname "$0")/.."
-plant() {
-  local name="$1" file="$2" from="$3" to="$4" project="$5" filter="$6"
-  python3 - "$file" "$from" "$to" <<'PY'
-import sys; p,a,b=sys.argv[1:]; s=open(p).read(); assert a in s, a; open(p,'w').write(s.replace(a,b,1))
-PY
-  out=$(timeout 900 dotnet test "$project" -c Release --filter "$filter" 2>&1)
-  echo "PLANT: $name => $(echo "$out" | grep -E "Passed!|Failed!" | sed -E 's/ - Vae.*//')"
-  echo "$out" | grep -E '^\s+Failed ' | sed 's/^ */  failed: /'
-  git checkout -q -- "$file"
-}
+source tools/plant-bug.sh
 U=tests/Unit; P=tests/Properties
 plant "evaluator: unweighted mean of per-batch means" src/Vae.Core/Evaluation/Evaluator.cs "total += terms.Total.sum().item<float>();" "total += terms.Total.mean().item<float>() * batchSize;" $U "FullyQualifiedName~EvaluationBehaviourTests"
 plant "evaluator: first batch only" src/Vae.Core/Evaluation/Evaluator.cs "        long n = images.shape[0];

@@ -1,6 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
-using Vae.Core.Config;
 using Vae.Core.Evaluation;
 using Vae.Core.Training;
 using Xunit;

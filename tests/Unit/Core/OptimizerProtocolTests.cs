@@ -1,7 +1,5 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using Vae.Core.Config;
-using Vae.Core.Evaluation;
 using Vae.Core.Training;
 using Xunit;
 using static TorchSharp.torch;

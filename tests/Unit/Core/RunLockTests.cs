@@ -1,9 +1,6 @@
 using TorchSharp;
-using Vae.Core.Config;
-using Vae.Core.Losses;
 using Vae.Core.Training;
 using Xunit;
-using static TorchSharp.torch;
 
 namespace Vae.Tests.Unit.Core;
 

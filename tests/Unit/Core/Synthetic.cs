@@ -7,6 +7,10 @@ namespace Vae.Tests.Unit.Core;
 /// <summary>Small synthetic image sets: noisy copies of a few fixed blob prototypes, values in [0, 1].</summary>
 internal static class Synthetic
 {
+    /// <summary>All parameters of <paramref name="model"/>, flattened in order (for exact comparisons of weights).</summary>
+    public static float[] Weights(Vae.Core.Models.VariationalAutoencoder model) =>
+        model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+
     public static ModelConfig SmallConv => new() { LatentDim = 2, ConvChannels = [4, 8], HiddenDim = 32 };
 
     public static TrainingConfig Fast(int epochs, string? checkpointDir = null) =>

@@ -1,9 +1,6 @@
 using TorchSharp;
-using Vae.Core.Config;
-using Vae.Core.Losses;
 using Vae.Core.Training;
 using Xunit;
-using static TorchSharp.torch;
 
 namespace Vae.Tests.Unit.Core;
 
@@ -17,6 +14,6 @@ public sealed class TrainingDeviceTests
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, Synthetic.Fast(1) with { Device = "cuda" }, new TrainingData(train, null)));
         Assert.Equal("Device", e.ParamName);
-        Assert.Contains("Device is 'cuda' but the training images are on cpu", e.Message);
+        Assert.StartsWith("Device is 'cuda' but the training images are on cpu; move them with .to(Devices.Resolve(\"cuda\")) or set Device = \"auto\"", e.Message);
     }
 }

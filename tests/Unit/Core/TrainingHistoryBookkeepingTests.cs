@@ -1,10 +1,6 @@
 using TorchSharp;
-using TorchSharp.Modules;
-using Vae.Core.Config;
-using Vae.Core.Evaluation;
 using Vae.Core.Training;
 using Xunit;
-using static TorchSharp.torch;
 
 namespace Vae.Tests.Unit.Core;
 

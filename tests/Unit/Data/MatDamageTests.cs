@@ -13,6 +13,7 @@ namespace Vae.Tests.Unit.Data;
 public sealed class MatDamageTests
 {
     const string Remedy = "download the file again (see `data info svhn`)";
+    const int Image = 32 * 32 * 3;
 
     static DatasetException Fails(byte[] file, string variable = "X", int? limit = null, long? maxElements = null)
     {
@@ -396,6 +397,4 @@ public sealed class MatDamageTests
         Assert.NotNull(found);
         Assert.StartsWith("corrupt or truncated zlib stream in variable 'X' (", found.Problem);
     }
-
-    const int Image = 32 * 32 * 3;
 }
