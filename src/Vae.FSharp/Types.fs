@@ -66,6 +66,8 @@ type ModelConfig =
       ExtraConvsPerLevel: int
       /// Units of the fully connected hidden layer.
       HiddenDim: int
+      /// Dropout rate on the decoder's hidden layer while training, in [0, 1) (0: none).
+      DecoderDropout: float
       /// Observation model.
       Likelihood: Likelihood
       /// Standard deviation of the MLP's N(0, σ²) weight initialisation.
@@ -152,6 +154,7 @@ module ModelConfig =
           ConvChannels = List.ofSeq c.ConvChannels
           ExtraConvsPerLevel = c.ExtraConvsPerLevel
           HiddenDim = c.HiddenDim
+          DecoderDropout = c.DecoderDropout
           Likelihood =
             (match c.Likelihood with
              | Vae.Core.Config.Likelihood.Gaussian -> Gaussian c.GaussianStd
@@ -171,6 +174,7 @@ module ModelConfig =
             ConvChannels = Array.ofList c.ConvChannels,
             ExtraConvsPerLevel = c.ExtraConvsPerLevel,
             HiddenDim = c.HiddenDim,
+            DecoderDropout = c.DecoderDropout,
             Likelihood =
                 (match c.Likelihood with
                  | Bernoulli -> Vae.Core.Config.Likelihood.Bernoulli

@@ -46,6 +46,7 @@ let modelConfigs =
         let! layers = Gen.choose (1, 2)
         let! channels = Gen.listOfLength layers (Gen.choose (2, 8))
         let! extra = Gen.choose (0, 2)
+        let! dropout = Gen.elements [ 0.0; 0.25; 0.5 ]
         let convChannels: System.Collections.Generic.IReadOnlyList<int> =
             if arch = Architecture.Conv then Array.ofList channels else [||]
         let side = if rgb then 32 else 28
@@ -53,7 +54,7 @@ let modelConfigs =
             ModelConfig(
                 Channels = (if rgb then 3 else 1), Height = side, Width = side, LatentDim = latent,
                 HiddenDim = hidden, Architecture = arch, ConvChannels = convChannels,
-                ExtraConvsPerLevel = (if arch = Architecture.Conv then extra else 0))
+                ExtraConvsPerLevel = (if arch = Architecture.Conv then extra else 0), DecoderDropout = dropout)
     }
 
 /// Tensor from a flat array and a shape.

@@ -20,6 +20,8 @@ public static class ConfigValidator
         Defined(nameof(c.Likelihood), c.Likelihood);
         Positive(nameof(c.GaussianStd), c.GaussianStd);
         Positive(nameof(c.MlpInitStd), c.MlpInitStd);
+        if (!(c.DecoderDropout >= 0 && c.DecoderDropout < 1))
+            throw new ArgumentException($"DecoderDropout must be in [0, 1), got {c.DecoderDropout}", nameof(c.DecoderDropout));
         if (c.ConvChannels is null) throw new ArgumentException("ConvChannels must be a list (empty for Mlp)", nameof(c.ConvChannels));
         if (c.Architecture == Architecture.Conv)
         {

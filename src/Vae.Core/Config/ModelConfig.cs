@@ -61,6 +61,14 @@ public sealed record ModelConfig
     /// </summary>
     public int HiddenDim { get; init; } = 512;
 
+    /// <summary>
+    /// Dropout rate p in [0, 1) on the decoder's hidden layer, while training only: each hidden unit is zeroed with
+    /// probability p and the others are scaled by 1/(1 − p) (inverted dropout, Srivastava et al. 2014), with masks drawn
+    /// from the forward pass's generator. Evaluation, generation and <see cref="Models.VariationalAutoencoder.Decode"/>
+    /// use the full decoder. 0 (the default) is no dropout; a regulariser against the train/test gap of long runs.
+    /// </summary>
+    public double DecoderDropout { get; init; }
+
     /// <summary>Observation model.</summary>
     public Likelihood Likelihood { get; init; } = Likelihood.Bernoulli;
 
@@ -86,7 +94,7 @@ public sealed record ModelConfig
         other is not null && Channels == other.Channels && Height == other.Height && Width == other.Width &&
         LatentDim == other.LatentDim && Architecture == other.Architecture && ConvChannels.SequenceEqual(other.ConvChannels) &&
         HiddenDim == other.HiddenDim && Likelihood == other.Likelihood && GaussianStd.Equals(other.GaussianStd) &&
-        MlpInitStd.Equals(other.MlpInitStd) && ExtraConvsPerLevel == other.ExtraConvsPerLevel;
+        MlpInitStd.Equals(other.MlpInitStd) && ExtraConvsPerLevel == other.ExtraConvsPerLevel && DecoderDropout.Equals(other.DecoderDropout);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Channels, Height, Width, LatentDim, Architecture, HiddenDim, Likelihood, ConvChannels.Count);

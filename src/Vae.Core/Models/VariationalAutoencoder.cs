@@ -8,13 +8,14 @@ namespace Vae.Core.Models;
 /// <summary>
 /// A VAE composed of an encoder q(z | x) and a decoder p(x | z) chosen by <see cref="ModelConfig.Architecture"/>.
 /// The forward pass draws z = μ + σ ⊙ ε with ε ~ N(0, I) from the given generator (reparameterisation,
-/// Kingma and Welling 2013, §2.4). Parameter names: encoder.*, decoder.*, and obs_logvar [C, H, W]
-/// for the learned-variance Gaussian likelihood.
+/// Kingma and Welling 2013, §2.4); in training mode with <see cref="ModelConfig.DecoderDropout"/> &gt; 0 the
+/// decoder's dropout masks come from the same generator, after ε. Parameter names: encoder.*, decoder.*, and
+/// obs_logvar [C, H, W] for the learned-variance Gaussian likelihood.
 /// </summary>
 public sealed class VariationalAutoencoder : nn.Module<Tensor, Generator, VaeOutput>
 {
     private readonly nn.Module<Tensor, Posterior> encoder;
-    private readonly nn.Module<Tensor, Tensor> decoder;
+    private readonly nn.Module<Tensor, Generator?, Tensor> decoder;
     private readonly Parameter? obs_logvar;
 
     /// <summary>Builds and initialises a model from <paramref name="config"/> with weights drawn from <paramref name="generator"/>.</summary>
@@ -24,7 +25,7 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Generator, VaeOut
         Config = ConfigValidator.Validate(config);
         (encoder, decoder) = config.Architecture switch
         {
-            Architecture.Conv => ((nn.Module<Tensor, Posterior>)new ConvEncoder(config), (nn.Module<Tensor, Tensor>)new ConvDecoder(config)),
+            Architecture.Conv => ((nn.Module<Tensor, Posterior>)new ConvEncoder(config), (nn.Module<Tensor, Generator?, Tensor>)new ConvDecoder(config)),
             _ => (new MlpEncoder(config), new MlpDecoder(config)),
         };
         if (config.Likelihood == Likelihood.GaussianLearnedVariance)
@@ -46,8 +47,8 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Generator, VaeOut
     /// <summary>x [B, C, H, W] → q(z | x).</summary>
     public Posterior Encode(Tensor x) => encoder.call(x);
 
-    /// <summary>z [B, D] → decoder output [B, C, H, W] (logits or Gaussian mean).</summary>
-    public Tensor Decode(Tensor z) => decoder.call(z);
+    /// <summary>z [B, D] → decoder output [B, C, H, W] (logits or Gaussian mean), without dropout.</summary>
+    public Tensor Decode(Tensor z) => decoder.call(z, null);
 
     /// <summary>z = μ + exp(½ log σ²) ⊙ ε, ε ~ N(0, I) drawn from <paramref name="generator"/>; [B, D].</summary>
     public static Tensor Reparameterize(Tensor mu, Tensor logVar, Generator generator)
@@ -57,11 +58,12 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Generator, VaeOut
         return scope.MoveToOuter(mu + torch.exp(0.5 * logVar) * eps);
     }
 
-    /// <summary>Encodes, samples z with <paramref name="generator"/>, decodes.</summary>
+    /// <summary>Encodes, samples z with <paramref name="generator"/>, decodes (with dropout in training mode, masks from the same generator).</summary>
     public override VaeOutput forward(Tensor x, Generator generator)
     {
         var posterior = Encode(x);
         var z = Reparameterize(posterior.Mu, posterior.LogVar, generator);
-        return new VaeOutput(Decode(z), posterior.Mu, posterior.LogVar, z);
+        var dropoutNoise = training && Config.DecoderDropout > 0 ? generator : null;
+        return new VaeOutput(decoder.call(z, dropoutNoise), posterior.Mu, posterior.LogVar, z);
     }
 }

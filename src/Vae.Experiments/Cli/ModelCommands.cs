@@ -37,9 +37,10 @@ internal static class ModelCommands
         var warmup = Options.Int("--warmup-steps", "Steps of linear step-size warm-up before the schedule (0: none).", 0, min: 0);
         var klWarmup = Options.Int("--kl-warmup-epochs", "Epochs over which the KL weight of the training objective rises linearly to 1 (0: none).", 0, min: 0);
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay of the optimizer.", DefaultValueFactory = _ => 0 };
+        var decoderDropout = new Option<double>("--decoder-dropout") { Description = "Dropout rate on the decoder's hidden layer while training, in [0, 1) (0: none).", DefaultValueFactory = _ => 0 };
         var channels = new Option<int[]?>("--channels") { Description = "Conv only: output channels of each stride-2 convolution, e.g. --channels 32 64 (default: 32 64 for 28x28).", AllowMultipleArgumentsPerToken = true };
         var limit = Options.Limit("Train on the first N training images and test on the first N test images (a quick check; default: all).");
-        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, channels, limit };
+        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, decoderDropout, channels, limit };
         cmd.SetAction((r, ct) =>
         {
             // Every option is checked before any data is loaded; errors name the option as typed.
@@ -53,6 +54,7 @@ internal static class ModelCommands
             {
                 ExtraConvsPerLevel = shaped.Architecture == Architecture.Conv ? r.GetValue(extraConvs) : 0,
                 HiddenDim = r.GetValue(hidden) ?? shaped.HiddenDim,
+                DecoderDropout = r.GetValue(decoderDropout),
                 ConvChannels = r.GetValue(channels) is { Length: > 0 } ch && shaped.Architecture == Architecture.Conv ? ch : shaped.ConvChannels,
             }));
             string dir = r.GetValue(outDir)!;

@@ -93,6 +93,7 @@ internal static class Options
     static readonly Dictionary<string, string> OptionOfField = new()
     {
         ["LatentDim"] = "--latent", ["HiddenDim"] = "--hidden", ["ExtraConvsPerLevel"] = "--extra-convs", ["ConvChannels"] = "--channels",
+        ["DecoderDropout"] = "--decoder-dropout",
         ["Epochs"] = "--epochs", ["LearningRate"] = "--lr", ["Seed"] = "--seed", ["WarmupSteps"] = "--warmup-steps",
         ["KlWarmupEpochs"] = "--kl-warmup-epochs", ["WeightDecay"] = "--weight-decay", ["Device"] = "--device",
     };

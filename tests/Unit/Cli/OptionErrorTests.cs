@@ -22,6 +22,8 @@ public sealed class OptionErrorTests
     [InlineData("--warmup-steps must be ≥ 0, got -1", "train", "mnist", "--warmup-steps", "-1")]
     [InlineData("--kl-warmup-epochs must be ≥ 0, got -2", "train", "mnist", "--kl-warmup-epochs", "-2")]
     [InlineData("--weight-decay must be in [0, 1], got 5", "train", "mnist", "--weight-decay", "5")]
+    [InlineData("--decoder-dropout must be in [0, 1), got 1", "train", "mnist", "--decoder-dropout", "1")]
+    [InlineData("--decoder-dropout must be in [0, 1), got -0.5", "train", "mnist", "--decoder-dropout", "-0.5")]
     [InlineData("--seed must be ≥ 0, got -1", "train", "mnist", "--seed", "-1")]
     [InlineData("--limit must be ≥ 1, got 0", "train", "mnist", "--limit", "0")]
     [InlineData("--schedule must be one of constant, cosine, got 'cosin'; did you mean 'cosine'?", "train", "mnist", "--schedule", "cosin")]

@@ -22,6 +22,7 @@ public sealed class ConfigTests
     [InlineData("LatentDim", "LatentDim must be in [1, 4096], got 0")]
     [InlineData("HiddenDim", "HiddenDim must be in [1, 65536], got -5")]
     [InlineData("ExtraConvsPerLevel", "ExtraConvsPerLevel must be in [0, 8], got 9")]
+    [InlineData("DecoderDropout", "DecoderDropout must be in [0, 1), got 1")]
     [InlineData("ConvChannels", "Height and Width must be divisible by 2^3 = 8 for 3 stride-2 convolutions, got 28x28")]
     public void Invalid_model_configs_name_the_field_and_its_valid_range(string field, string message)
     {
@@ -30,6 +31,7 @@ public sealed class ConfigTests
             "LatentDim" => new ModelConfig { LatentDim = 0 },
             "HiddenDim" => new ModelConfig { HiddenDim = -5 },
             "ExtraConvsPerLevel" => new ModelConfig { ExtraConvsPerLevel = 9 },
+            "DecoderDropout" => new ModelConfig { DecoderDropout = 1 },
             _ => new ModelConfig { ConvChannels = [8, 16, 32] },
         };
         var e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(bad));
@@ -50,7 +52,7 @@ public sealed class ConfigTests
     [Fact]
     public void Configs_round_trip_through_json()
     {
-        var model = ModelConfig.ConvRgb32(200) with { Likelihood = Likelihood.Gaussian, ExtraConvsPerLevel = 2 };
+        var model = ModelConfig.ConvRgb32(200) with { Likelihood = Likelihood.Gaussian, ExtraConvsPerLevel = 2, DecoderDropout = 0.25 };
         var training = new TrainingConfig { Epochs = 7, Optimizer = OptimizerKind.Adagrad, Binarization = Binarization.Dynamic, Schedule = LearningRateSchedule.Cosine };
         Assert.Equal(model, ConfigJson.ParseModel(ConfigJson.Serialize(model)));
         Assert.Equal(training, ConfigJson.ParseTraining(ConfigJson.Serialize(training)));
