@@ -95,6 +95,8 @@ type TrainingConfig =
       KlWarmupEpochs: int
       /// L2 weight decay.
       WeightDecay: float
+      /// Decay of the exponential moving average of the weights that is evaluated, in [0, 1) (0: none).
+      EmaDecay: float
       /// Seed of initialisation, shuffling and noise.
       Seed: int64
       /// Where training runs; must match the data.
@@ -206,6 +208,7 @@ module TrainingConfig =
           WarmupSteps = c.WarmupSteps
           KlWarmupEpochs = c.KlWarmupEpochs
           WeightDecay = c.WeightDecay
+          EmaDecay = c.EmaDecay
           Seed = c.Seed
           Device = (match c.Device with "cpu" -> Cpu | "cuda" -> Cuda | _ -> Auto)
           EvalEvery = c.EvalEvery
@@ -228,6 +231,7 @@ module TrainingConfig =
             Beta1 = (match c.Optimizer with Adam(b1, _) -> b1 | Adagrad -> baseline.Beta1),
             Beta2 = (match c.Optimizer with Adam(_, b2) -> b2 | Adagrad -> baseline.Beta2),
             WeightDecay = c.WeightDecay,
+            EmaDecay = c.EmaDecay,
             Seed = c.Seed,
             Device = (match c.Device with Cpu -> "cpu" | Cuda -> "cuda" | Auto -> "auto"),
             EvalEvery = c.EvalEvery,

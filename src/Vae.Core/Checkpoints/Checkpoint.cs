@@ -35,6 +35,8 @@ public sealed class CheckpointException : Exception
 /// <c>encoder.convs.0.weight</c>, loadable with <c>safetensors.torch.load_file</c>), <c>optimizer.pt</c>
 /// (optimizer state in PyTorch's format), <c>trainer.json</c> (configs, epoch, history, RNG state) and
 /// <c>manifest.json</c> (each file's size and SHA-256, written last: a folder whose manifest verifies is complete).
+/// A run with <see cref="TrainingConfig.EmaDecay"/> &gt; 0 stores the average of the weights as model.safetensors (what is
+/// evaluated) and its training weights as <c>training.safetensors</c> (what a resumed run continues from).
 /// A save writes <c>DIR.tmp</c>, flushes its files and the folder to disk, then swaps it in by renames
 /// (DIR → DIR.old, DIR.tmp → DIR) and deletes DIR.old. Before writing, a save first repairs what an earlier crash
 /// left (a complete DIR.tmp or DIR.old is renamed back to DIR), so the only complete checkpoint is never deleted
@@ -48,6 +50,9 @@ public static class Checkpoint
 
     const string WeightsFile = "model.safetensors", OptimizerFile = "optimizer.pt", StateFile = "trainer.json", ManifestFile = "manifest.json";
 
+    /// <summary>The training weights of a run that averages its weights (model.safetensors then holds the average).</summary>
+    internal const string TrainingWeightsFile = "training.safetensors";
+
     /// <summary>Writes a checkpoint atomically.</summary>
     public static void Save(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator,
         TrainingConfig training, IReadOnlyList<EpochMetrics> history) => Save(dir, model, optimizer, generator, training, history, null);
@@ -57,7 +62,7 @@ public static class Checkpoint
 
     /// <summary><see cref="Save(string, VariationalAutoencoder, optim.Optimizer?, Generator?, TrainingConfig, IReadOnlyList{EpochMetrics})"/> with a seam called after each step.</summary>
     internal static void Save(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator,
-        TrainingConfig training, IReadOnlyList<EpochMetrics> history, Action<SaveStep>? afterStep)
+        TrainingConfig training, IReadOnlyList<EpochMetrics> history, Action<SaveStep>? afterStep, WeightAverage? average = null)
     {
         dir = Path.GetFullPath(dir);
         string temp = dir + ".tmp", old = dir + ".old";
@@ -66,7 +71,14 @@ public static class Checkpoint
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); // incomplete: Repair promoted a complete one
         Directory.CreateDirectory(temp);
         afterStep?.Invoke(SaveStep.TempCleared);
-        model.save_safetensors(Path.Combine(temp, WeightsFile));
+        if (average is null) model.save_safetensors(Path.Combine(temp, WeightsFile));
+        else
+        {
+            model.save_safetensors(Path.Combine(temp, TrainingWeightsFile)); // what training continues from
+            average.Swap(model);
+            try { model.save_safetensors(Path.Combine(temp, WeightsFile)); } // the average: what is evaluated
+            finally { average.Swap(model); }
+        }
         afterStep?.Invoke(SaveStep.WeightsWritten);
         if (optimizer is TorchSharp.Modules.OptimizerHelper helper) helper.save_py(Path.Combine(temp, OptimizerFile));
         afterStep?.Invoke(SaveStep.OptimizerWritten);
@@ -216,13 +228,27 @@ public static class Checkpoint
     /// (step size, betas, eps, weight decay) stay those it was created with, the protocol's: optimizer.pt contributes its
     /// moment buffers only, and settings that differ in it are named through <paramref name="notice"/>.
     /// </summary>
-    public static CheckpointState Restore(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator, Action<string>? notice = null)
+    public static CheckpointState Restore(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator, Action<string>? notice = null) =>
+        Restore(dir, model, optimizer, generator, notice, null);
+
+    /// <summary>
+    /// <see cref="Restore(string, VariationalAutoencoder, optim.Optimizer?, Generator?, Action{string}?)"/>; for a run that
+    /// averages its weights, <paramref name="average"/> receives model.safetensors and the model training.safetensors.
+    /// </summary>
+    internal static CheckpointState Restore(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator, Action<string>? notice, WeightAverage? average)
     {
         string folder = Folder(dir);
         var state = ReadStateIn(folder, dir);
         if (!model.Config.Equals(state.Model))
             throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({ConfigJson.Differences(state.Model, model.Config, "in the checkpoint", "asked for")}); resume with the same options or use another folder");
         LoadWeights(folder, dir, model);
+        if (average is not null && state.Training.EmaDecay > 0)
+        {
+            if (!File.Exists(Path.Combine(folder, TrainingWeightsFile)))
+                throw new CheckpointException($"{dir}: {TrainingWeightsFile} is missing; a run that averages its weights resumes from its training weights, and this folder holds only the average ({WeightsFile}); train again in another folder");
+            average.Swap(model);                                        // the average ← model.safetensors
+            LoadWeights(folder, dir, model, TrainingWeightsFile);       // the model ← its training weights
+        }
         if (optimizer is TorchSharp.Modules.OptimizerHelper helper && File.Exists(Path.Combine(folder, OptimizerFile)))
         {
             CheckOptimizerArchive(Path.Combine(folder, OptimizerFile), model, dir);
@@ -299,21 +325,21 @@ public static class Checkpoint
         }
     }
 
-    static void LoadWeights(string folder, string dir, VariationalAutoencoder model)
+    static void LoadWeights(string folder, string dir, VariationalAutoencoder model, string file = WeightsFile)
     {
-        SafetensorsCheck.Validate(Path.Combine(folder, WeightsFile), dir, model);
+        SafetensorsCheck.Validate(Path.Combine(folder, file), dir, model);
         try
         {
-            model.load_safetensors(Path.Combine(folder, WeightsFile), strict: true);
+            model.load_safetensors(Path.Combine(folder, file), strict: true);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new CheckpointException($"{dir}: {WeightsFile} cannot be loaded ({e.Message.Split('\n')[0]}); the file is corrupt or belongs to another model", e);
+            throw new CheckpointException($"{dir}: {file} cannot be loaded ({e.Message.Split('\n')[0]}); the file is corrupt or belongs to another model", e);
         }
         using (torch.no_grad())
             foreach (var (name, parameter) in model.named_parameters())
                 if (!parameter.isfinite().all().item<bool>())
-                    throw new CheckpointException($"{dir}: {WeightsFile} holds non-finite values (NaN or infinity) in '{name}'; the run diverged or the file is damaged");
+                    throw new CheckpointException($"{dir}: {file} holds non-finite values (NaN or infinity) in '{name}'; the run diverged or the file is damaged");
     }
 
     /// <summary>The first complete folder of DIR, DIR.tmp (only with a verified manifest) and DIR.old, or null.</summary>

@@ -18,7 +18,7 @@ internal static class SafetensorsCheck
     /// <summary>Throws <see cref="CheckpointException"/> naming the first problem.</summary>
     public static void Validate(string path, string dir, VariationalAutoencoder model)
     {
-        CheckpointException Bad(string what) => new($"{dir}: model.safetensors {what}; the file is damaged or belongs to another model");
+        CheckpointException Bad(string what) => new($"{dir}: {Path.GetFileName(path)} {what}; the file is damaged or belongs to another model");
         using var file = File.OpenRead(path);
         var lengthBytes = new byte[8];
         if (file.Read(lengthBytes, 0, 8) != 8) throw Bad("is shorter than its 8-byte header length");

@@ -91,6 +91,7 @@ public static class ConfigValidator
         if (!(c.Beta1 >= 0 && c.Beta1 < 1)) throw new ArgumentException($"Beta1 must be in [0, 1), got {c.Beta1}", nameof(c.Beta1));
         if (!(c.Beta2 >= 0 && c.Beta2 < 1)) throw new ArgumentException($"Beta2 must be in [0, 1), got {c.Beta2}", nameof(c.Beta2));
         if (!(c.WeightDecay >= 0 && c.WeightDecay <= 1)) throw new ArgumentException($"WeightDecay must be in [0, 1], got {c.WeightDecay}", nameof(c.WeightDecay));
+        if (!(c.EmaDecay >= 0 && c.EmaDecay < 1)) throw new ArgumentException($"EmaDecay must be in [0, 1), got {c.EmaDecay}", nameof(c.EmaDecay));
         if (string.IsNullOrWhiteSpace(c.Dataset)) throw new ArgumentException("Dataset must be a dataset name such as mnist", nameof(c.Dataset));
         if (c.ExampleBudget is < 1) throw new ArgumentException($"ExampleBudget must be ≥ 1 or null, got {c.ExampleBudget}", nameof(c.ExampleBudget));
         if (c.Seed < 0) throw new ArgumentException($"Seed must be ≥ 0, got {c.Seed}", nameof(c.Seed));

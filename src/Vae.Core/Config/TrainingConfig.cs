@@ -76,6 +76,15 @@ public sealed record TrainingConfig
     /// <summary>L2 weight decay (the paper's N(0, I) prior on parameters corresponds to a small value).</summary>
     public double WeightDecay { get; init; }
 
+    /// <summary>
+    /// Decay d in [0, 1) of an exponential moving average of the weights (Polyak and Juditsky, 1992), updated after every
+    /// step as a ← d·a + (1 − d)·w from a = the initial weights; 0 (the default) keeps none. With d &gt; 0 the average is what
+    /// is evaluated after each epoch and what the checkpoint's model.safetensors holds (the training weights are kept
+    /// beside the optimizer state, in training.safetensors, for resuming), and <see cref="Training.Trainer.Fit"/> leaves
+    /// it in the model. 0.999 averages over about the last 1,000 steps.
+    /// </summary>
+    public double EmaDecay { get; init; }
+
     /// <summary>Seed of the generator behind initialisation, shuffling, noise and binarisation.</summary>
     public long Seed { get; init; } = 1;
 

@@ -42,7 +42,8 @@ internal sealed record StepTrace(int Epoch, long GlobalStep, Tensor Batch, optim
 /// Mini-batch training of a VAE: per step, one dispose scope, the per-example negative ELBO averaged
 /// over the batch, one optimizer step. Shuffling, reparameterisation noise and binarisation draw from
 /// one generator seeded with <see cref="TrainingConfig.Seed"/> + <see cref="NoiseSeedOffset"/>, so a run is
-/// deterministic on CPU and a resumed run continues exactly where the interrupted one stopped.
+/// deterministic on CPU and a resumed run continues exactly where the interrupted one stopped. With
+/// <see cref="TrainingConfig.EmaDecay"/> &gt; 0 an average of the weights is updated after every step and evaluated.
 /// </summary>
 public static class Trainer
 {
@@ -128,7 +129,10 @@ public static class Trainer
 
     /// <summary>
     /// Trains <paramref name="model"/> for <see cref="TrainingConfig.Epochs"/> epochs and returns the full history. Training runs
-    /// where the data is; <see cref="TrainingConfig.Device"/> "cpu" or "cuda" must match it ("auto" accepts either).
+    /// where the data is; <see cref="TrainingConfig.Device"/> "cpu" or "cuda" must match it ("auto" accepts either). With
+    /// <see cref="TrainingConfig.EmaDecay"/> &gt; 0 the model holds the average of the weights when Fit returns (the weights
+    /// to evaluate; an interrupted Fit leaves the training weights), and <see cref="TrainingOptions.OnStep"/> sees the
+    /// training weights.
     /// </summary>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the last checkpoint is intact.</exception>
@@ -142,10 +146,11 @@ public static class Trainer
         using var claim = config.CheckpointDir is string claimed ? RunLock.Acquire(claimed) : null; // one writer per checkpoint
         using var optimizer = CreateOptimizer(model, config);
         using var generator = Devices.Generator(config.Seed + NoiseSeedOffset, device);
+        using var average = config.EmaDecay > 0 ? new WeightAverage(model, config.EmaDecay) : null;
         var history = new List<EpochMetrics>();
         if (options.Resume && config.CheckpointDir is string resumeDir && Checkpoint.Exists(resumeDir))
         {
-            var state = Checkpoint.Restore(resumeDir, model, optimizer, generator, options.OnNotice);
+            var state = Checkpoint.Restore(resumeDir, model, optimizer, generator, options.OnNotice, average);
             var saved = state.Training with { Epochs = config.Epochs, CheckpointDir = config.CheckpointDir, Device = config.Device };
             if (saved != config)
                 throw new CheckpointException($"{resumeDir}: the checkpoint was trained with another protocol ({ConfigJson.Differences(saved, config, "in the checkpoint", "asked for")}); resume with the same settings or use another folder");
@@ -181,6 +186,7 @@ public static class Trainer
                 options.Trace?.Invoke(new StepTrace(epoch, globalStep, x, optimizer));
                 var sums = TrainStep(model, optimizer, x, generator, KlWeightAt(config, globalStep, steps));
                 if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total);
+                average?.Update(model);
                 total += sums.Total;
                 recon += sums.Reconstruction;
                 kl += sums.Kl;
@@ -195,15 +201,27 @@ public static class Trainer
             }
             double seconds = watch.Elapsed.TotalSeconds;
             seen += done;
-            LossSummary? test = null;
+            LossSummary? test = null, testTrainingWeights = null;
             bool last = epoch == config.Epochs || seen >= budget;
             if (data.Test is not null && (epoch % config.EvalEvery == 0 || last))
-                test = Evaluator.Evaluate(model, data.Test, Math.Max(config.BatchSize, 500));
-            var metrics = new EpochMetrics(epoch, new LossSummary(total / done, recon / done, kl / done), test, seconds, done / seconds, seen);
+            {
+                int evalBatch = Math.Max(config.BatchSize, 500);
+                test = Evaluator.Evaluate(model, data.Test, evalBatch);
+                if (average is not null)
+                {
+                    testTrainingWeights = test;
+                    average.Swap(model);
+                    try { test = Evaluator.Evaluate(model, data.Test, evalBatch); }
+                    finally { average.Swap(model); }
+                }
+            }
+            var metrics = new EpochMetrics(epoch, new LossSummary(total / done, recon / done, kl / done), test, seconds, done / seconds, seen)
+                { TestTrainingWeights = testTrainingWeights };
             history.Add(metrics);
-            if (config.CheckpointDir is string dir) Checkpoint.Save(dir, model, optimizer, generator, config, history);
+            if (config.CheckpointDir is string dir) Checkpoint.Save(dir, model, optimizer, generator, config, history, null, average);
             options.OnEpoch?.Invoke(metrics);
         }
+        average?.Swap(model); // leave the weights to evaluate in the model
         return new TrainingHistory(history);
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Vae.Core.Training;
 
 /// <summary>Mean per-example negative ELBO and its parts over a split, in nats.</summary>
@@ -15,11 +17,19 @@ public sealed record BatchSums(double Total, double Reconstruction, double Kl);
 /// <summary>What one epoch produced.</summary>
 /// <param name="Epoch">1-based epoch number.</param>
 /// <param name="Train">Mean training loss over the epoch's batches (weights changing during the epoch).</param>
-/// <param name="Test">Test loss after the epoch (eval mode, no grad), or null when not evaluated this epoch.</param>
+/// <param name="Test">Test loss after the epoch (eval mode, no grad; of the weight average when there is one), or null when not evaluated this epoch.</param>
 /// <param name="Seconds">Wall time of the epoch's training steps.</param>
 /// <param name="ExamplesPerSecond">Training throughput.</param>
 /// <param name="ExamplesSeen">Training examples evaluated since the start of the run, this epoch included.</param>
-public sealed record EpochMetrics(int Epoch, LossSummary Train, LossSummary? Test, double Seconds, double ExamplesPerSecond, long ExamplesSeen);
+public sealed record EpochMetrics(int Epoch, LossSummary Train, LossSummary? Test, double Seconds, double ExamplesPerSecond, long ExamplesSeen)
+{
+    /// <summary>
+    /// With <see cref="Config.TrainingConfig.EmaDecay"/> &gt; 0, the test loss of the training weights (<see cref="Test"/> is
+    /// the average's), so one run shows what the average gives at every epoch; null otherwise and when not evaluated.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LossSummary? TestTrainingWeights { get; init; }
+}
 
 /// <summary>The per-epoch record of a training run.</summary>
 /// <param name="Epochs">One entry per finished epoch, in order.</param>

@@ -37,10 +37,11 @@ internal static class ModelCommands
         var warmup = Options.Int("--warmup-steps", "Steps of linear step-size warm-up before the schedule (0: none).", 0, min: 0);
         var klWarmup = Options.Int("--kl-warmup-epochs", "Epochs over which the KL weight of the training objective rises linearly to 1 (0: none).", 0, min: 0);
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay of the optimizer.", DefaultValueFactory = _ => 0 };
+        var emaDecay = new Option<double>("--ema-decay") { Description = "Decay of an exponential moving average of the weights, updated every step and evaluated, in [0, 1) (0: none; 0.999 averages about the last 1,000 steps).", DefaultValueFactory = _ => 0 };
         var decoderDropout = new Option<double>("--decoder-dropout") { Description = "Dropout rate on the decoder's hidden layer while training, in [0, 1) (0: none).", DefaultValueFactory = _ => 0 };
         var channels = new Option<int[]?>("--channels") { Description = "Conv only: output channels of each stride-2 convolution, e.g. --channels 32 64 (default: 32 64 for 28x28).", AllowMultipleArgumentsPerToken = true };
         var limit = Options.Limit("Train on the first N training images and test on the first N test images (a quick check; default: all).");
-        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, decoderDropout, channels, limit };
+        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, emaDecay, decoderDropout, channels, limit };
         cmd.SetAction((r, ct) =>
         {
             // Every option is checked before any data is loaded; errors name the option as typed.
@@ -63,6 +64,7 @@ internal static class ModelCommands
                 Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), Device = r.GetValue(device)!, LearningRate = r.GetValue(lr),
                 Schedule = r.GetValue(schedule), Binarization = r.GetValue(binarization),
                 WarmupSteps = r.GetValue(warmup), KlWarmupEpochs = r.GetValue(klWarmup), WeightDecay = r.GetValue(weightDecay),
+                EmaDecay = r.GetValue(emaDecay),
                 CheckpointDir = Path.Combine(dir, "checkpoint"),
             }));
             bool resuming = r.GetValue(resume), hasCheckpoint = Checkpoint.Exists(training.CheckpointDir!);

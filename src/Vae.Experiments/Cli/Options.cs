@@ -95,7 +95,7 @@ internal static class Options
         ["LatentDim"] = "--latent", ["HiddenDim"] = "--hidden", ["ExtraConvsPerLevel"] = "--extra-convs", ["ConvChannels"] = "--channels",
         ["DecoderDropout"] = "--decoder-dropout",
         ["Epochs"] = "--epochs", ["LearningRate"] = "--lr", ["Seed"] = "--seed", ["WarmupSteps"] = "--warmup-steps",
-        ["KlWarmupEpochs"] = "--kl-warmup-epochs", ["WeightDecay"] = "--weight-decay", ["Device"] = "--device",
+        ["KlWarmupEpochs"] = "--kl-warmup-epochs", ["WeightDecay"] = "--weight-decay", ["EmaDecay"] = "--ema-decay", ["Device"] = "--device",
     };
 
     /// <summary>Runs a config validation; a failure is reported under the option's name ("--lr must be in (0, 10], got 0").</summary>

@@ -22,6 +22,7 @@ public sealed class OptionErrorTests
     [InlineData("--warmup-steps must be ≥ 0, got -1", "train", "mnist", "--warmup-steps", "-1")]
     [InlineData("--kl-warmup-epochs must be ≥ 0, got -2", "train", "mnist", "--kl-warmup-epochs", "-2")]
     [InlineData("--weight-decay must be in [0, 1], got 5", "train", "mnist", "--weight-decay", "5")]
+    [InlineData("--ema-decay must be in [0, 1), got 1", "train", "mnist", "--ema-decay", "1")]
     [InlineData("--decoder-dropout must be in [0, 1), got 1", "train", "mnist", "--decoder-dropout", "1")]
     [InlineData("--decoder-dropout must be in [0, 1), got -0.5", "train", "mnist", "--decoder-dropout", "-0.5")]
     [InlineData("--seed must be ≥ 0, got -1", "train", "mnist", "--seed", "-1")]

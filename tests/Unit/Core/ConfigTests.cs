@@ -45,6 +45,9 @@ public sealed class ConfigTests
         var e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new TrainingConfig { Beta2 = 1.0 }));
         Assert.Equal("Beta2", e.ParamName);
         Assert.StartsWith("Beta2 must be in [0, 1), got 1", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new TrainingConfig { EmaDecay = 1 }));
+        Assert.Equal("EmaDecay", e.ParamName);
+        Assert.StartsWith("EmaDecay must be in [0, 1), got 1", e.Message);
         e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new TrainingConfig { Device = "tpu" }));
         Assert.StartsWith("Device must be one of auto, cpu, cuda, got 'tpu'", e.Message);
     }
@@ -53,7 +56,7 @@ public sealed class ConfigTests
     public void Configs_round_trip_through_json()
     {
         var model = ModelConfig.ConvRgb32(200) with { Likelihood = Likelihood.Gaussian, ExtraConvsPerLevel = 2, DecoderDropout = 0.25 };
-        var training = new TrainingConfig { Epochs = 7, Optimizer = OptimizerKind.Adagrad, Binarization = Binarization.Dynamic, Schedule = LearningRateSchedule.Cosine };
+        var training = new TrainingConfig { Epochs = 7, EmaDecay = 0.999, Optimizer = OptimizerKind.Adagrad, Binarization = Binarization.Dynamic, Schedule = LearningRateSchedule.Cosine };
         Assert.Equal(model, ConfigJson.ParseModel(ConfigJson.Serialize(model)));
         Assert.Equal(training, ConfigJson.ParseTraining(ConfigJson.Serialize(training)));
     }
