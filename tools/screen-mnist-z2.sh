@@ -30,9 +30,13 @@ declare -A args=(
   # RMS gradient of the decoder's largest dense layer at the end of the winner's run (read from its Adam state).
   [warmup-wd5e-3]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --weight-decay 5e-3"
   [warmup-wd2e-2]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --weight-decay 2e-2"
+  [warmup-dropout0.2]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --decoder-dropout 0.2"
+  # An average of the weights changes no step of training: one run reports the average's and the training weights'
+  # test totals at every epoch (history: test and testTrainingWeights).
+  [warmup-ema0.999]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --ema-decay 0.999"
 )
 order=(lr2e-3-warmup warmup-kl2 warmup-extra2 warmup-ch64 lr3e-3-warmup warmup-h512 extra2 kl-warmup2 channels64)
-# (the third round is run by name: STOP_AFTER=30 bash tools/screen-mnist-z2.sh warmup-wd5e-3 warmup-wd2e-2)
+# (the third round is run by name: STOP_AFTER=30 bash tools/screen-mnist-z2.sh warmup-wd5e-3 warmup-wd2e-2 warmup-dropout0.2 warmup-ema0.999)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${order[@]}")
 for n in "${names[@]}"; do
   out=scratch/screen/$n

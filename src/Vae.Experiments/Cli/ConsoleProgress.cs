@@ -76,6 +76,7 @@ internal sealed class ConsoleProgress : IProgress<TrainingProgress>
     public void Epoch(EpochMetrics m, int epochs)
     {
         string test = m.Test is null ? "" : $" test {m.Test.Total:F2} (rec {m.Test.Reconstruction:F2}, KL {m.Test.Kl:F2})";
+        if (m.TestTrainingWeights is { } raw) test += $", training weights {raw.Total:F2}"; // m.Test is the weight average's
         string line = $"{label} epoch {m.Epoch}/{epochs}: train {m.Train.Total:F2}{test}, {m.Seconds:F1} s, {m.ExamplesPerSecond:F0} ex/s";
         if (task is null || console is null) Console.Error.WriteLine(line);
         else console.MarkupLine(Markup.Escape(line));
