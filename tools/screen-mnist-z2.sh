@@ -2,7 +2,7 @@
 # Screening runs for the MNIST latent-2 push (docs/experiments.md): each candidate is the deep row's protocol
 # (30 epochs, cosine decay over all 30) with one change, seed 1, full MNIST; it is stopped once epoch 10 is
 # evaluated and checkpointed, so its epoch-10 test total compares with the deep row's history at epoch 10.
-# Regularisers (third round) act on the train/test gap, which opens only after epoch 10: STOP_AFTER=30 runs them
+# Regularisers (fourth round) act on the train/test gap, which opens only after epoch 10: STOP_AFTER=30 runs them
 # to the end, to compare with mnist-z2-warmup's seed 1 (135.99).
 # Output: scratch/screen/<name>/ (log, config.json, checkpoint/trainer.json with the history).
 # Usage: bash tools/screen-mnist-z2.sh [name ...]   (no names: all candidates, in order)
@@ -26,7 +26,7 @@ declare -A args=(
   [warmup-extra2]="--extra-convs 2 --schedule cosine --lr 2e-3 --warmup-steps 500"
   [warmup-ch64]="--extra-convs 1 --channels 64 64 --schedule cosine --lr 2e-3 --warmup-steps 500"
   [warmup-h512]="--extra-convs 1 --hidden 512 --schedule cosine --lr 2e-3 --warmup-steps 500"
-  # Third round, 30 epochs (STOP_AFTER=30): regularisers on top of the winner. Coupled L2 5e-3 is about 13% of the
+  # Fourth round, 30 epochs (STOP_AFTER=30): regularisers on top of the winner. Coupled L2 5e-3 is about 13% of the
   # RMS gradient of the decoder's largest dense layer at the end of the winner's run (read from its Adam state).
   [warmup-wd5e-3]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --weight-decay 5e-3"
   [warmup-wd2e-2]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --weight-decay 2e-2"
@@ -36,7 +36,7 @@ declare -A args=(
   [warmup-ema0.999]="--extra-convs 1 --schedule cosine --lr 2e-3 --warmup-steps 500 --ema-decay 0.999"
 )
 order=(lr2e-3-warmup warmup-kl2 warmup-extra2 warmup-ch64 lr3e-3-warmup warmup-h512 extra2 kl-warmup2 channels64)
-# (the third round is run by name: STOP_AFTER=30 bash tools/screen-mnist-z2.sh warmup-wd5e-3 warmup-wd2e-2 warmup-dropout0.2 warmup-ema0.999)
+# (the fourth round is run by name: STOP_AFTER=30 bash tools/screen-mnist-z2.sh warmup-wd5e-3 warmup-wd2e-2 warmup-dropout0.2 warmup-ema0.999)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${order[@]}")
 for n in "${names[@]}"; do
   out=scratch/screen/$n
