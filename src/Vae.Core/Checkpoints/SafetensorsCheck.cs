@@ -13,13 +13,14 @@ namespace Vae.Core.Checkpoints;
 internal static class SafetensorsCheck
 {
     /// <summary>The largest header accepted (ours are a few kB): a lying length never becomes an allocation.</summary>
-    const long MaxHeaderBytes = 16 << 20;
+    const long MaxHeaderBytes = CheckpointFiles.MaxSafetensorsHeader;
 
     /// <summary>Throws <see cref="CheckpointException"/> naming the first problem.</summary>
     public static void Validate(string path, string dir, VariationalAutoencoder model)
     {
         CheckpointException Bad(string what) => new($"{dir}: {Path.GetFileName(path)} {what}; the file is damaged or belongs to another model");
-        using var file = File.OpenRead(path);
+        using var file = Vae.Data.Files.RegularFile.OpenRead(path, CheckpointFiles.MaxBytes(CheckpointFiles.Weights), "a weights file",
+            p => new CheckpointException($"{dir}: {Path.GetFileName(path)} {p}; the file is damaged or not a checkpoint's"));
         var lengthBytes = new byte[8];
         if (file.Read(lengthBytes, 0, 8) != 8) throw Bad("is shorter than its 8-byte header length");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);

@@ -19,7 +19,8 @@ public sealed record TrainingData(Tensor Train, Tensor? Test)
 }
 
 /// <summary>Run-time options that are not part of the experiment's definition.</summary>
-/// <param name="Resume">Continue from the checkpoint in <see cref="TrainingConfig.CheckpointDir"/> when one exists.</param>
+/// <param name="Resume">Continue from the checkpoint in <see cref="TrainingConfig.CheckpointDir"/> when one exists. A damaged
+/// checkpoint there is refused with or without Resume (<see cref="CheckpointStatus"/>).</param>
 /// <param name="Progress">Receives a report after each step.</param>
 /// <param name="Cancellation">Stops between steps; the last checkpoint stays valid.</param>
 /// <param name="OnEpoch">Called after each epoch (after its checkpoint is written).</param>
@@ -30,6 +31,12 @@ public sealed record TrainingOptions(bool Resume = false, IProgress<TrainingProg
 {
     /// <summary>Receives one-line notices that are not errors, e.g. a resumed optimizer.pt whose settings differ from the config.</summary>
     public Action<string>? OnNotice { get; init; }
+
+    /// <summary>
+    /// With <see cref="Resume"/>: continue from a checkpoint without optimizer.pt (for example one committed without optimizer
+    /// state) with a fresh optimizer, reported through <see cref="OnNotice"/>; without it such a checkpoint is refused.
+    /// </summary>
+    public bool FreshOptimizer { get; init; }
 
     /// <summary>Test seam: sees each step's batch and optimizer just before the step (the batch is disposed after it).</summary>
     internal Action<StepTrace>? Trace { get; init; }
@@ -148,9 +155,11 @@ public static class Trainer
         using var generator = Devices.Generator(config.Seed + NoiseSeedOffset, device);
         using var average = config.EmaDecay > 0 ? new WeightAverage(model, config.EmaDecay) : null;
         var history = new List<EpochMetrics>();
-        if (options.Resume && config.CheckpointDir is string resumeDir && Checkpoint.Exists(resumeDir))
+        var status = config.CheckpointDir is string examined ? CheckpointStatus.Of(examined) : null;
+        if (status?.Condition == CheckpointCondition.Damaged) throw status.Error(); // with or without Resume: never trained over
+        if (options.Resume && status is { IsComplete: true, Dir: var resumeDir })
         {
-            var state = Checkpoint.Restore(resumeDir, model, optimizer, generator, options.OnNotice, average);
+            var state = Checkpoint.Restore(status, model, optimizer, generator, options.OnNotice, average, options.FreshOptimizer);
             var saved = state.Training with { Epochs = config.Epochs, CheckpointDir = config.CheckpointDir, Device = config.Device };
             if (saved != config)
                 throw new CheckpointException($"{resumeDir}: the checkpoint was trained with another protocol ({ConfigJson.Differences(saved, config, "in the checkpoint", "asked for")}); resume with the same settings or use another folder");
@@ -185,7 +194,7 @@ public static class Trainer
                 if (config.Binarization == Binarization.Dynamic) x = torch.bernoulli(x, generator); // {0, 1} [B, C, H, W]
                 options.Trace?.Invoke(new StepTrace(epoch, globalStep, x, optimizer));
                 var sums = TrainStep(model, optimizer, x, generator, KlWeightAt(config, globalStep, steps));
-                if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total);
+                if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total, config.CheckpointDir is not null);
                 average?.Update(model);
                 total += sums.Total;
                 recon += sums.Reconstruction;
@@ -210,15 +219,13 @@ public static class Trainer
                 if (average is not null)
                 {
                     testTrainingWeights = test;
-                    average.Swap(model);
-                    try { test = Evaluator.Evaluate(model, data.Test, evalBatch); }
-                    finally { average.Swap(model); }
+                    test = average.Applied(model, () => Evaluator.Evaluate(model, data.Test, evalBatch));
                 }
             }
             var metrics = new EpochMetrics(epoch, new LossSummary(total / done, recon / done, kl / done), test, seconds, done / seconds, seen)
                 { TestTrainingWeights = testTrainingWeights };
             history.Add(metrics);
-            if (config.CheckpointDir is string dir) Checkpoint.Save(dir, model, optimizer, generator, config, history, null, average);
+            if (config.CheckpointDir is string dir) SaveProtocol.Save(dir, model, optimizer, generator, config, history, null, average);
             options.OnEpoch?.Invoke(metrics);
         }
         average?.Swap(model); // leave the weights to evaluate in the model

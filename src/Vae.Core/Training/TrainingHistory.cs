@@ -51,9 +51,14 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int Steps
 /// <summary>Thrown when the loss becomes NaN or infinite; the last checkpoint (previous epoch) is kept.</summary>
 public sealed class TrainingDivergedException : Exception
 {
-    /// <summary>Creates the exception for the step that diverged.</summary>
-    public TrainingDivergedException(int epoch, int step, double loss)
-        : base($"training diverged: loss is {loss} at epoch {epoch}, step {step}; the last good checkpoint (epoch {epoch - 1}) is kept; try a lower learning rate")
+    /// <summary>Creates the exception for the step that diverged, in a run that saves a checkpoint after every epoch.</summary>
+    public TrainingDivergedException(int epoch, int step, double loss) : this(epoch, step, loss, savesCheckpoints: true) { }
+
+    /// <summary>Creates the exception for the step that diverged; the message says which checkpoint, if any, is left.</summary>
+    public TrainingDivergedException(int epoch, int step, double loss, bool savesCheckpoints)
+        : base($"training diverged: loss is {loss} at epoch {epoch}, step {step}; " + (!savesCheckpoints
+            ? "this run saves no checkpoint"
+            : epoch > 1 ? $"the last good checkpoint (epoch {epoch - 1}) is kept" : "no epoch had finished, so there is no checkpoint") + "; try a lower learning rate")
     {
         Epoch = epoch;
         Step = step;

@@ -42,6 +42,17 @@ internal sealed class WeightAverage : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="action"/> with the average in <paramref name="model"/>, then puts the training weights back (also when it throws).</summary>
+    public T Applied<T>(VariationalAutoencoder model, Func<T> action)
+    {
+        Swap(model);
+        try { return action(); }
+        finally { Swap(model); }
+    }
+
+    /// <summary><see cref="Applied{T}"/> for an action without a result.</summary>
+    public void Applied(VariationalAutoencoder model, Action action) => Applied(model, () => { action(); return 0; });
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using Vae.Data.Files;
 using System.Diagnostics;
 using Vae.Data.Formats;
 
@@ -81,7 +82,8 @@ public static class DatasetStore
             var (pixels, labelValues) = SvhnFile.Read(files[0].Path, expectedItems: sample ? SampleImages : spec.Files(split)[0].Items);
             var info = new DatasetInfo(spec.Name, split, labelValues.Length, spec.Channels, spec.Height, spec.Width, spec.ClassNames);
             var dataset = ImageDataset.FromBytes(pixels, labelValues, info);
-            string sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(files[0].Path))).ToLowerInvariant();
+            string sha;
+            using (var stream = RegularFile.OpenDataset(files[0].Path)) sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
             return new LoadedSplit(dataset, files, [sha], watch.Elapsed.TotalSeconds);
         }
     }
@@ -91,6 +93,7 @@ public static class DatasetStore
     {
         string root = DataRoot(options.DataDir);
         string home = Path.Combine(root, spec.Name);
+        foreach (string folder in new[] { root, home }) CheckFolder(folder);
         var wanted = spec.Files(split);
         var found = wanted.Select(f => FindLocal(f.Name, [home, root], "data folder")).ToArray();
         if (found.All(f => f is not null)) return Report(found!, log);
@@ -187,6 +190,24 @@ public static class DatasetStore
         }
     }
 
+    /// <summary>A data folder that exists must be a folder after links: a loop, a dangling link or a file gets one line.</summary>
+    static void CheckFolder(string folder)
+    {
+        bool isLink = new DirectoryInfo(folder).LinkTarget is not null;
+        if (!isLink && !File.Exists(folder)) return; // a folder, or nothing yet (created when files are fetched)
+        var status = RegularFile.Stat(folder);
+        string? problem = status switch
+        {
+            { Error: 40 } => "is a symbolic link that loops",
+            { Error: 2 } => "is a symbolic link to nothing",
+            { Error: int errno } => $"cannot be examined (errno {errno})",
+            { Type: RegularFile.FileType.Directory } => null,
+            _ => "is not a folder",
+        };
+        if (problem is not null)
+            throw new DatasetException(DatasetErrorKind.Missing, folder, $"the data folder {problem}", "point --data-dir (or VAE_DATA_DIR) at a real folder");
+    }
+
     static SourcedFile? FindLocal(string name, IEnumerable<string> folders, string source)
     {
         foreach (string folder in folders)
@@ -209,7 +230,7 @@ public static class DatasetStore
         if (file.Sha256 is null) return;
         string actual;
         try { actual = IdxFormat.DecompressedSha256(path); }
-        catch (InvalidDataException e) { throw new DatasetException(DatasetErrorKind.Truncated, path, $"corrupt or truncated gzip stream ({e.Message})", "try again", e); }
+        catch (InvalidDataException e) { throw new DatasetException(DatasetErrorKind.Truncated, path, RegularFile.GzipProblem(e), "try again", e); }
         Verify(file, path, actual);
     }
 

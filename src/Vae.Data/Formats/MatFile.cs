@@ -1,3 +1,4 @@
+using Vae.Data.Files;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -47,7 +48,7 @@ internal static class MatFormat
     {
         if (!File.Exists(path))
             throw new DatasetException(DatasetErrorKind.Missing, path, "file not found", "check the path");
-        using var file = File.OpenRead(path);
+        using var file = RegularFile.OpenDataset(path);
         ReadHeader(file, path);
         var seen = new List<string>();
         while (true)

@@ -28,6 +28,8 @@ internal static class ModelCommands
         var device = Options.Device();
         var outDir = Options.Out("Run folder: checkpoint, config and history are written here.");
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
+        var restart = new Option<bool>("--restart") { Description = "Start over at epoch 1: a checkpoint in --out (complete or damaged) is moved aside to checkpoint.aside-<time>, not deleted." };
+        var freshOptimizer = new Option<bool>("--fresh-optimizer") { Description = "With --resume: continue a checkpoint that has no optimizer.pt (such as a committed results/ checkpoint) with a fresh optimizer state." };
         var dataDir = Options.DataDir();
         var lr = new Option<double>("--lr") { Description = "Learning rate.", DefaultValueFactory = _ => 1e-3 };
         var schedule = Options.Choice("--schedule", "constant, or cosine decay to 0 over the run.", LearningRateSchedule.Constant);
@@ -41,7 +43,7 @@ internal static class ModelCommands
         var decoderDropout = new Option<double>("--decoder-dropout") { Description = "Dropout rate on the decoder's hidden layer while training, in [0, 1) (0: none).", DefaultValueFactory = _ => 0 };
         var channels = new Option<int[]?>("--channels") { Description = "Conv only: output channels of each stride-2 convolution, e.g. --channels 32 64 (default: 32 64 for 28x28).", AllowMultipleArgumentsPerToken = true };
         var limit = Options.Limit("Train on the first N training images and test on the first N test images (a quick check; default: all).");
-        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, emaDecay, decoderDropout, channels, limit };
+        var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, restart, freshOptimizer, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, emaDecay, decoderDropout, channels, limit };
         cmd.SetAction((r, ct) =>
         {
             // Every option is checked before any data is loaded; errors name the option as typed.
@@ -67,12 +69,19 @@ internal static class ModelCommands
                 EmaDecay = r.GetValue(emaDecay),
                 CheckpointDir = Path.Combine(dir, "checkpoint"),
             }));
-            bool resuming = r.GetValue(resume), hasCheckpoint = Checkpoint.Exists(training.CheckpointDir!);
-            if (!resuming && hasCheckpoint)
-                throw new ArgumentException($"{dir} already holds a checkpoint; pass --resume to continue it or choose another --out");
-            if (resuming && !hasCheckpoint)
+            bool resuming = r.GetValue(resume), restarting = r.GetValue(restart);
+            if (resuming && restarting) throw new ArgumentException("--resume and --restart exclude each other: continue the checkpoint, or move it aside and start over");
+            if (r.GetValue(freshOptimizer) && !resuming) throw new ArgumentException("--fresh-optimizer applies to --resume only");
+            using var claim = RunLock.Acquire(dir); // before anything is written: a second train on the same folder, through any path, stops here
+            var status = CheckpointStatus.Of(training.CheckpointDir!);
+            if (restarting && status.Condition != CheckpointCondition.None)
+                Console.Error.WriteLine($"moved the {(status.IsComplete ? "" : "damaged ")}checkpoint aside to {Checkpoint.MoveAside(training.CheckpointDir!)}; starting at epoch 1");
+            else if (status.Condition == CheckpointCondition.Damaged) throw status.Error();
+            else if (!resuming && status.IsComplete)
+                throw new ArgumentException($"{dir} already holds a checkpoint; pass --resume to continue it, --restart to start over (it is moved aside), or choose another --out");
+            else if (resuming && !status.IsComplete)
                 Console.Error.WriteLine($"no checkpoint in {training.CheckpointDir} to resume; starting at epoch 1");
-            using var claim = RunLock.Acquire(dir); // a second train with the same --out stops here, naming the first
+            bool hasCheckpoint = status.IsComplete && !restarting;
             var dev = Devices.Resolve(r.GetValue(device)!);
             var data = Options.Data(r.GetValue(dataDir));
             using var train = Limited(DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
@@ -83,7 +92,8 @@ internal static class ModelCommands
             if (!(resuming && hasCheckpoint)) AtomicFile.WriteText(configFile, configJson);
             using var vae = Trainer.CreateModel(model, training.Seed, dev);
             var history = ConsoleProgress.Run($"{name}", p => Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
-                new TrainingOptions(resuming, p, ct, m => { AtomicFile.WriteText(configFile, configJson); p.Epoch(m, training.Epochs); }) { OnNotice = n => Console.Error.WriteLine($"vae: note: {n}") }));
+                new TrainingOptions(resuming && hasCheckpoint, p, ct, m => { AtomicFile.WriteText(configFile, configJson); p.Epoch(m, training.Epochs); })
+                { OnNotice = n => Console.Error.WriteLine($"vae: note: {n}"), FreshOptimizer = r.GetValue(freshOptimizer) }));
             AtomicFile.WriteText(Path.Combine(dir, "history.json"), ConfigJson.Serialize(history));
             ModelFigures.Loss([(training.Seed, history.Epochs)], Path.Combine(dir, "loss.png"), $"{name}: negative ELBO per epoch");
             Console.WriteLine($"final test {history.FinalTest?.Total:F2}; wrote {dir}");

@@ -63,8 +63,12 @@ internal static class Reproducer
                 }
             }
             var training = ConfigValidator.Validate(entry.Training with { Seed = seed, Epochs = epochs, CheckpointDir = SeedCheckpoint(o, entry, model, epochs, seed) });
-            if (!o.Force && Checkpoint.Exists(training.CheckpointDir!)) log($"{entry.Name}: seed {seed}: continuing the run in {training.CheckpointDir}");
-            if (o.Force && Directory.Exists(training.CheckpointDir)) Directory.Delete(training.CheckpointDir, recursive: true); // retrain, do not resume
+            var status = CheckpointStatus.Of(training.CheckpointDir!);
+            if (!o.Force && status.Condition == CheckpointCondition.Damaged) throw status.Error();
+            if (!o.Force && status.IsComplete) log($"{entry.Name}: seed {seed}: continuing the run in {training.CheckpointDir}");
+            if (o.Force && status.Condition == CheckpointCondition.Damaged) // retrain; the damaged folder is kept aside
+                log($"{entry.Name}: seed {seed}: moved the damaged checkpoint aside to {Checkpoint.MoveAside(training.CheckpointDir!)}");
+            else if (o.Force && Directory.Exists(training.CheckpointDir)) Directory.Delete(training.CheckpointDir, recursive: true); // retrain, do not resume
             results.Add(TrainSeed(entry, model, training, train, test, device, log, ct));
             AtomicFile.WriteText(seedFile, ConfigJson.Serialize(results[^1]));
         }

@@ -7,7 +7,7 @@ namespace Vae.Tests.Unit.Core;
 /// <summary>The checkpoint protocol under crashes: two saves in a row, each stopped after any of its steps.</summary>
 public sealed class CheckpointCrashTests
 {
-    static readonly Checkpoint.SaveStep[] Steps = Enum.GetValues<Checkpoint.SaveStep>();
+    static readonly SaveProtocol.SaveStep[] Steps = Enum.GetValues<SaveProtocol.SaveStep>();
 
     [Fact]
     public void After_two_crashes_in_a_row_at_any_steps_the_newest_committed_checkpoint_loads_whole()
@@ -23,7 +23,7 @@ public sealed class CheckpointCrashTests
                 EpochCheckpoints.Save(ckpt, 3, second);
                 // A save is committed once the current checkpoint has been moved aside for it (from then on, loading
                 // and the next save's repair take the new one); before that the previous checkpoint stays the current one.
-                int committed = second >= Checkpoint.SaveStep.CurrentMovedToOld ? 3 : first >= Checkpoint.SaveStep.CurrentMovedToOld ? 2 : 1;
+                int committed = second >= SaveProtocol.SaveStep.CurrentMovedToOld ? 3 : first >= SaveProtocol.SaveStep.CurrentMovedToOld ? 2 : 1;
                 string where = $"crashes after {first}, then after {second}";
                 Assert.True(Checkpoint.Exists(ckpt), $"{where}: no checkpoint left");
                 var (model, state) = Checkpoint.LoadModel(ckpt, torch.CPU);
@@ -46,7 +46,7 @@ public sealed class CheckpointCrashTests
         using var dir = new TempDir();
         string ckpt = dir.File("ckpt");
         EpochCheckpoints.Save(ckpt, 1);
-        EpochCheckpoints.Save(ckpt, 2, Checkpoint.SaveStep.CurrentMovedToOld);  // DIR gone: DIR.tmp (epoch 2) and DIR.old (epoch 1)
+        EpochCheckpoints.Save(ckpt, 2, SaveProtocol.SaveStep.CurrentMovedToOld);  // DIR gone: DIR.tmp (epoch 2) and DIR.old (epoch 1)
         // Damage the newer folder after its manifest was written: it must no longer count as complete.
         File.WriteAllBytes(Path.Combine(ckpt + ".tmp", "model.safetensors"), [1, 2, 3]);
         Assert.Equal(1, Checkpoint.ReadState(ckpt).Epoch);

@@ -62,14 +62,18 @@ public sealed class CheckpointIntegrityTests
             default: File.Delete(path); break;
         }
         Assert.False(Checkpoint.Exists(ckpt));
+        var status = CheckpointStatus.Of(ckpt);
+        Assert.Equal(CheckpointCondition.Damaged, status.Condition);
+        string problem = damage == "delete" ? $"{file} does not exist" : $"{file} does not match its manifest.json: another size or SHA-256";
+        Assert.Equal(problem, status.Problem);
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.ReadState(ckpt));
-        Assert.Equal($"{ckpt}: the checkpoint is damaged ({file} does not match its manifest.json: missing, or another size or SHA-256) and no intact copy is beside it; delete the folder and train again", e.Message);
+        Assert.Equal($"{ckpt}: the checkpoint is damaged ({problem}) and no intact copy is beside it; restore that file, or start over with `train --restart` or `reproduce --force`, which move the folder aside instead of deleting it", e.Message);
     }
 
     [Theory]
     [InlineData("[]")]
     [InlineData("not json")]
-    public void An_empty_or_unreadable_manifest_makes_the_folder_incomplete(string manifest)
+    public void An_empty_or_unreadable_manifest_makes_the_folder_damaged(string manifest)
     {
         using var dir = new TempDir();
         string ckpt = dir.File("ckpt");
@@ -77,9 +81,10 @@ public sealed class CheckpointIntegrityTests
         File.WriteAllText(Path.Combine(ckpt, "manifest.json"), manifest);
         Assert.False(Checkpoint.Exists(ckpt));
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.ReadState(ckpt));
-        Assert.Equal(manifest == "[]"
-            ? $"{ckpt}: no checkpoint here (expected model.safetensors and trainer.json); train first or check the path"
-            : $"{ckpt}: the checkpoint is damaged (manifest.json is not valid JSON); delete the folder and train again", e.Message);
+        Assert.Equal(CheckpointCondition.Damaged, CheckpointStatus.Of(ckpt).Condition); // the files are there: never "no checkpoint"
+        Assert.StartsWith($"{ckpt}: the checkpoint is damaged (" + (manifest == "[]"
+            ? "manifest.json lists no files)"
+            : "manifest.json is not a valid manifest (a JSON list of names, sizes and SHA-256s))"), e.Message);
     }
 
     [Theory]
@@ -95,7 +100,7 @@ public sealed class CheckpointIntegrityTests
         File.Delete(Path.Combine(ckpt, missing));
         Assert.False(Checkpoint.Exists(ckpt));
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.ReadState(ckpt));
-        Assert.StartsWith($"{ckpt}: no checkpoint here", e.Message);
+        Assert.StartsWith($"{ckpt}: the checkpoint is damaged ({missing} does not exist)", e.Message);
     }
 
     [Fact]
@@ -139,17 +144,30 @@ public sealed class CheckpointIntegrityTests
     }
 
     [Fact]
-    public void A_save_over_an_incomplete_folder_with_an_incomplete_old_copy_leaves_one_complete_folder()
+    public void A_save_over_an_empty_folder_beside_a_damaged_old_copy_is_refused_and_deletes_nothing()
     {
         using var dir = new TempDir();
         string ckpt = dir.File("ckpt");
         Directory.CreateDirectory(ckpt);
         Directory.CreateDirectory(ckpt + ".old");
         File.WriteAllText(Path.Combine(ckpt + ".old", "trainer.json"), "{}");
-        Save(ckpt, 1);
-        Assert.Equal(1, Checkpoint.ReadState(ckpt).Epoch);
-        Assert.False(Directory.Exists(ckpt + ".old"));
+        // A save moves DIR to DIR.old only once DIR.tmp is complete: an incomplete DIR.old alone is damage, not a crash.
+        var e = Assert.Throws<CheckpointException>(() => Save(ckpt, 1));
+        Assert.Equal($"{ckpt}: the checkpoint is damaged (in ckpt.old: model.safetensors does not exist) and no intact copy is beside it; restore that file, or start over with `train --restart` or `reproduce --force`, which move the folder aside instead of deleting it", e.Message);
+        Assert.Equal("{}", File.ReadAllText(Path.Combine(ckpt + ".old", "trainer.json")));
         Assert.False(Directory.Exists(ckpt + ".tmp"));
+    }
+
+    [Fact]
+    public void An_empty_folder_and_nothing_beside_it_is_no_checkpoint()
+    {
+        using var dir = new TempDir();
+        string ckpt = dir.File("ckpt");
+        Assert.Equal(new CheckpointStatus(ckpt, CheckpointCondition.None, null, null), CheckpointStatus.Of(ckpt));
+        Directory.CreateDirectory(ckpt);
+        Assert.Equal(CheckpointCondition.None, CheckpointStatus.Of(ckpt).Condition);
+        Save(ckpt, 1);
+        Assert.Equal(new CheckpointStatus(ckpt, CheckpointCondition.Complete, ckpt, null), CheckpointStatus.Of(ckpt));
     }
 
     static string Edited(TempDir dir, Action<JsonObject> edit)
@@ -174,17 +192,18 @@ public sealed class CheckpointIntegrityTests
     }
 
     [Fact]
-    public void An_epoch_that_disagrees_with_the_history_is_corrupt_unless_the_history_was_left_out()
+    public void An_epoch_that_disagrees_with_the_history_is_corrupt_even_without_a_history()
     {
         using var dir = new TempDir();
         string ckpt = Edited(dir, root => root["epoch"] = 5);
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.ReadState(ckpt));
-        Assert.Equal($"{ckpt}: trainer.json is corrupt (epoch is 5 but the history has 2 entries); delete the checkpoint and train again", e.Message);
+        Assert.Equal($"{ckpt}: trainer.json is corrupt (epoch is 5 but the history has 2 entries); restore it, or start over with `train --restart`", e.Message);
 
-        // The committed NLL checkpoints carry their epoch without a history (results/paper/nll-*/checkpoint).
+        // An epoch without its history is no exception (the committed NLL checkpoints have epoch 0 and no history).
         using var other = new TempDir();
         string bare = Edited(other, root => { root["epoch"] = 7; root["history"] = new JsonArray(); });
-        Assert.Equal(7, Checkpoint.ReadState(bare).Epoch);
+        Assert.Equal($"{bare}: trainer.json is corrupt (epoch is 7 but the history has 0 entries); restore it, or start over with `train --restart`",
+            Assert.Throws<CheckpointException>(() => Checkpoint.ReadState(bare)).Message);
     }
 
     [Fact]
@@ -261,7 +280,7 @@ public sealed class CheckpointIntegrityTests
         Assert.DoesNotContain("\n", e.Message);
     }
 
-    static void SaveCrashingAfterRepair(string dir, int epoch) => EpochCheckpoints.Save(dir, epoch, Checkpoint.SaveStep.Repaired);
+    static void SaveCrashingAfterRepair(string dir, int epoch) => EpochCheckpoints.Save(dir, epoch, SaveProtocol.SaveStep.Repaired);
 
     /// <summary>The epoch written in DIR/trainer.json itself (not what loading would resolve to).</summary>
     static int EpochOnDisk(string dir) => (int)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "trainer.json")))!["epoch"]!;

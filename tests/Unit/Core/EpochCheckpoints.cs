@@ -14,19 +14,19 @@ internal static class EpochCheckpoints
 {
     sealed class Crash : Exception;
 
-    static readonly Checkpoint.SaveStep[] Steps = Enum.GetValues<Checkpoint.SaveStep>();
+    static readonly SaveProtocol.SaveStep[] Steps = Enum.GetValues<SaveProtocol.SaveStep>();
 
     /// <summary>Saves epoch <paramref name="epoch"/> at <paramref name="dir"/>, stopped after <paramref name="crashAfter"/> as a crash would stop it.</summary>
-    public static void Save(string dir, int epoch, Checkpoint.SaveStep? crashAfter = null)
+    public static void Save(string dir, int epoch, SaveProtocol.SaveStep? crashAfter = null)
     {
         using var model = Trainer.CreateModel(Synthetic.SmallConv, epoch, torch.CPU);
         using var optimizer = Trainer.CreateOptimizer(model, Synthetic.Fast(epoch));
         using var generator = new Generator((ulong)epoch);
         var history = Enumerable.Range(1, epoch).Select(e => new EpochMetrics(e, new LossSummary(e, e, 0), null, 1, 1, e)).ToList();
-        var steps = new List<Checkpoint.SaveStep>();
+        var steps = new List<SaveProtocol.SaveStep>();
         try
         {
-            Checkpoint.Save(dir, model, optimizer, generator, Synthetic.Fast(epoch), history, step => { steps.Add(step); if (step == crashAfter) throw new Crash(); });
+            SaveProtocol.Save(dir, model, optimizer, generator, Synthetic.Fast(epoch), history, step => { steps.Add(step); if (step == crashAfter) throw new Crash(); }, null);
         }
         catch (Crash) { }
         // The save passed through its steps in order, up to the crash: the crash happened where it was asked for.

@@ -47,4 +47,47 @@ public sealed class RunLockTests
         var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Vae.Core.Checkpoints.RunLock.Acquire(run));
         Assert.Equal($"{run} is being written by another process; wait for it to finish, stop it, or use another folder", e.Message);
     }
+
+    [Fact]
+    public void A_folder_reached_through_a_symbolic_link_shares_the_lock_of_its_real_path()
+    {
+        using var dir = new TempDir();
+        string real = dir.File("runs/real");
+        Directory.CreateDirectory(real);
+        string alias = dir.File("alias");
+        Directory.CreateSymbolicLink(alias, dir.File("runs"));
+        using var held = Vae.Core.Checkpoints.RunLock.Acquire(real);
+        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Vae.Core.Checkpoints.RunLock.Acquire(Path.Combine(alias, "real")));
+        Assert.Equal($"{Path.Combine(alias, "real")} is being written by process {Environment.ProcessId}", e.Message[..e.Message.IndexOf(" (since", StringComparison.Ordinal)]);
+        Assert.Equal(dir.File("runs/real"), Vae.Core.Checkpoints.RunLock.Canonical(Path.Combine(alias, "real", "..", "real")));
+        Assert.Equal(Path.Combine(dir.File("runs"), "new/deeper"), Vae.Core.Checkpoints.RunLock.Canonical(Path.Combine(alias, "new/deeper")));
+    }
+
+    [Fact]
+    public void A_released_claim_removes_its_lock_file()
+    {
+        using var dir = new TempDir();
+        string run = dir.File("run");
+        using (Vae.Core.Checkpoints.RunLock.Acquire(run)) Assert.True(File.Exists(run + ".lock"));
+        Assert.False(File.Exists(run + ".lock"));
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void A_place_where_no_lock_file_can_be_made_is_not_said_to_be_busy()
+    {
+        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Vae.Core.Checkpoints.RunLock.Acquire("/proc/x"));
+        Assert.StartsWith("/proc/x: cannot create its lock file /proc/x.lock (", e.Message);
+        Assert.EndsWith("); choose a writable place", e.Message);
+    }
+
+    [Fact]
+    public void A_file_where_the_run_folder_should_be_is_refused_by_name()
+    {
+        using var dir = new TempDir();
+        string file = dir.File("run");
+        File.WriteAllText(file, "x");
+        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Vae.Core.Checkpoints.RunLock.Acquire(file));
+        Assert.Equal($"{file} is a file; a run writes a folder there: choose another path", e.Message);
+    }
 }

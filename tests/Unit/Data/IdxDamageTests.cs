@@ -131,7 +131,17 @@ public sealed class IdxDamageTests
     {
         var e = Fails([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
         Assert.Equal(DatasetErrorKind.Truncated, e.Kind);
-        Assert.StartsWith("corrupt or truncated gzip stream (", e.Problem);
+        Assert.Equal("corrupt gzip stream (its inflated data fail the CRC-32 or length check of its trailer, or do not inflate)", e.Problem);
+    }
+
+    [Fact]
+    public void A_gzip_file_whose_crc_does_not_match_its_data_is_called_corrupt_not_an_unsupported_method()
+    {
+        byte[] gz = Gzip([.. Header(0x801, 1000), .. new byte[1000]]);
+        gz[^8] ^= 0x01;  // the trailer's CRC-32 (RFC 1952: CRC32 then ISIZE, both little-endian)
+        var e = Fails(gz, dimensions: 1);
+        Assert.Equal(DatasetErrorKind.Truncated, e.Kind);
+        Assert.Equal("corrupt gzip stream (its inflated data fail the CRC-32 or length check of its trailer, or do not inflate)", e.Problem);
     }
 
     [Fact]
