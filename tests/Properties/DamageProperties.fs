@@ -140,3 +140,60 @@ module Safetensors =
                             model.parameters() |> Seq.forall (fun p -> p.isfinite().all().item<bool>())
                         with :? CheckpointException as e -> not (e.Message.Contains '\n'))
                 ok && bytesAllocated < allocationBound))
+
+module Manifest =
+    let private copyCheckpoint (source: string) (dir: string) =
+        for f in Directory.GetFiles(source) do File.Copy(f, Path.Combine(dir, Path.GetFileName(f: string) |> string))
+
+    let private oneLine (s: string | null) =
+        match s with
+        | null -> false
+        | text -> not (text.Contains '\n')
+
+    [<Property(MaxTest = 300)>]
+    let ``A damaged manifest makes the folder damaged (or leaves it complete when its entries still match), never absent`` () =
+        let source = checkpoint.Force()
+        let manifest = File.ReadAllBytes(Path.Combine(source, "manifest.json"))
+        Prop.forAll (Arb.fromGen damage) (fun hurt ->
+            withTemp (fun dir ->
+                copyCheckpoint source dir
+                let bytes = apply hurt manifest
+                File.WriteAllBytes(Path.Combine(dir, "manifest.json"), bytes)
+                let status, bytesAllocated = allocated (fun () -> CheckpointStatus.Of(dir))
+                let verdict =
+                    match status.Condition with
+                    | CheckpointCondition.Complete -> status.Folder = dir
+                    | CheckpointCondition.Damaged -> oneLine status.Problem && oneLine (status.Error().Message)
+                    | _ -> false // the files are there: a damaged manifest is never "no checkpoint"
+                verdict && bytesAllocated < allocationBound))
+
+    /// Manifest entry names: the checkpoint's own files, path tricks, and arbitrary strings.
+    let private names =
+        Gen.oneof [
+            Gen.elements [ "model.safetensors"; "trainer.json"; "optimizer.pt"; "training.safetensors"; "manifest.json" ]
+            Gen.elements [ "../trainer.json"; "/etc/hostname"; "/dev/zero"; "./trainer.json"; "sub/model.safetensors"; ""; "trainer.json\u0000" ]
+            Gen.arrayOf (Gen.choose (32, 0x2FF) |> Gen.map char) |> Gen.map (fun cs -> String(cs))
+        ]
+
+    [<Property(MaxTest = 300)>]
+    let ``A manifest is complete only when it lists the weights and trainer.json once each with their true sizes and hashes, and nothing outside them`` () =
+        let source = checkpoint.Force()
+        let honest =
+            match System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(source, "manifest.json"))) with
+            | null -> failwith "no manifest"
+            | node -> node.AsArray() |> Seq.choose Option.ofObj |> List.ofSeq
+        Prop.forAll (Arb.fromGen (Gen.listOf names)) (fun extra ->
+            withTemp (fun dir ->
+                copyCheckpoint source dir
+                let entries = System.Text.Json.Nodes.JsonArray()
+                for e in honest do entries.Add(e.DeepClone())
+                for name in extra do
+                    let copy = honest.Head.DeepClone()
+                    copy["Name"] <- System.Text.Json.Nodes.JsonValue.Create(name)
+                    entries.Add(copy)
+                File.WriteAllText(Path.Combine(dir, "manifest.json"), entries.ToJsonString())
+                let status = CheckpointStatus.Of(dir)
+                // Any added entry repeats a listed name, names a file that is not there, a file of another hash, or a
+                // name a checkpoint never holds: each is damage. Only the honest manifest itself is complete.
+                if List.isEmpty extra then status.Condition = CheckpointCondition.Complete
+                else status.Condition = CheckpointCondition.Damaged && oneLine status.Problem))
