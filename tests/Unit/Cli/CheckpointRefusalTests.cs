@@ -108,3 +108,35 @@ public sealed class CheckpointRefusalTests
         OneLineExit1(r, $"{loop}: the data folder is a symbolic link that loops; point --data-dir (or VAE_DATA_DIR) at a real folder");
     }
 }
+
+/// <summary>README's recipe for continuing a committed results/ checkpoint, run as written on a subset.</summary>
+[Collection("console")]
+public sealed class ContinueCommittedCheckpointTests
+{
+    [Fact]
+    public void The_readme_recipe_continues_the_committed_checkpoint_for_one_more_epoch_with_a_fresh_optimizer()
+    {
+        string readme = File.ReadAllText(Path.Combine(CliRunner.RepoRoot(), "README.md"));
+        int at = readme.IndexOf("To continue training from a committed `results/` checkpoint", StringComparison.Ordinal);
+        var block = System.Text.RegularExpressions.Regex.Match(readme[at..], "```bash\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        string command = block.Replace("\\\n", " ").Split('\n').Single(l => l.StartsWith("vae train", StringComparison.Ordinal)).Split("  #")[0];
+        using var dir = new TempDir();
+        string run = dir.File("more");
+        Directory.CreateDirectory(run);
+        string source = Path.Combine(CliRunner.RepoRoot(), "results", "mnist-z2-warmup", "checkpoint");
+        Directory.CreateDirectory(Path.Combine(run, "checkpoint"));
+        foreach (string f in Directory.GetFiles(source)) File.Copy(f, Path.Combine(run, "checkpoint", Path.GetFileName(f)));
+        var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        args[args.IndexOf("--out") + 1] = run;
+        args[args.IndexOf("--epochs") + 1] = "31";
+        args.AddRange(["--limit", "64"]);
+        var (code, _, err) = CliRunner.Run([.. args]);
+        Assert.True(code == 0, err);
+        Assert.Contains("optimizer.pt is missing; the optimizer starts fresh (--fresh-optimizer)", err);
+        var state = Vae.Core.Checkpoints.Checkpoint.ReadState(Path.Combine(run, "checkpoint"));
+        Assert.Equal(31, state.Epoch);
+        var (code2, _, err2) = CliRunner.Run([.. args.Where(a => a != "--fresh-optimizer")]); // now with its optimizer.pt: resumes without the flag
+        Assert.True(code2 == 0, err2);
+        Assert.DoesNotContain("optimizer starts fresh", err2);
+    }
+}
