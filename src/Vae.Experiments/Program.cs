@@ -29,6 +29,7 @@ public static class Program
         catch (Exception e) when (OneLine(e) is string line)
         {
             Console.Error.WriteLine($"vae: {line}");
+            if (e is System.Runtime.InteropServices.ExternalException && NativeErrors.Verbose(args)) Console.Error.WriteLine(e);
             return 1;
         }
     }
@@ -37,10 +38,12 @@ public static class Program
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("Variational autoencoders on TorchSharp: data, training, evaluation, figures and the results table.");
+        root.Options.Add(new Option<bool>("--verbose") { Description = "With an error from libtorch, also print its stack trace (or set VAE_VERBOSE=1).", Recursive = true });
         root.Subcommands.Add(DataCommands.Create());
         foreach (var c in ModelCommands.Create()) root.Subcommands.Add(c);
         foreach (var c in ReproduceCommands.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
         return root;
     }
 
@@ -49,6 +52,7 @@ public static class Program
     {
         ArgumentException { ParamName: string p } => e.Message.Replace($" (Parameter '{p}')", ""),
         DatasetException or CheckpointException or TrainingDivergedException or Bench.PeerUnavailableException or ArgumentException or IOException or UnauthorizedAccessException => e.Message,
+        System.Runtime.InteropServices.ExternalException x => NativeErrors.OneLine(x),
         OperationCanceledException => "cancelled; checkpoints are written only after completed epochs, so any that exists is intact (continue with the same command: --resume for train)",
         _ => null,
     };

@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.PyBridge;
 using Vae.Core.Config;
 using Vae.Core.Models;
 using Vae.Core.Training;
@@ -127,7 +126,7 @@ public static class Checkpoint
         SafetensorsCheck.Validate(Path.Combine(folder, file), dir, model);
         try
         {
-            model.load_safetensors(Path.Combine(folder, file), strict: true);
+            SafetensorsFile.Read(Path.Combine(folder, file), model);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

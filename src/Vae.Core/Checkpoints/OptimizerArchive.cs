@@ -13,6 +13,19 @@ namespace Vae.Core.Checkpoints;
 /// </summary>
 internal static class OptimizerArchive
 {
+    /// <summary>
+    /// Writes the optimizer's state as optimizer.pt (PyTorch's format). The state is moved to the CPU to be written and
+    /// back to the model's device afterwards, since the writer reads tensor bytes, which TorchSharp allows on the CPU only.
+    /// </summary>
+    public static void Save(string path, TorchSharp.Modules.OptimizerHelper optimizer, VariationalAutoencoder model)
+    {
+        var device = model.parameters().First().device;
+        if (device.type == DeviceType.CPU) { optimizer.save_py(path); return; }
+        optimizer.to(torch.CPU);
+        try { optimizer.save_py(path); }
+        finally { optimizer.to(device); }
+    }
+
     /// <summary>Loads optimizer.pt from <paramref name="folder"/> into <paramref name="optimizer"/>, checked before and after.</summary>
     public static void Load(string folder, string dir, TorchSharp.Modules.OptimizerHelper optimizer, VariationalAutoencoder model)
     {
@@ -29,6 +42,8 @@ internal static class OptimizerArchive
             throw new CheckpointException($"{dir}: {CheckpointFiles.Optimizer} is corrupt ({e.Message.Split('\n')[0]})", e);
         }
         CheckMomentShapes(optimizer, model, dir);
+        var device = model.parameters().First().device;
+        if (device.type != DeviceType.CPU) optimizer.to(device); // the reader makes CPU tensors; the moments live beside their parameters
     }
 
     static void CheckEntries(string path, VariationalAutoencoder model, string dir)

@@ -33,14 +33,14 @@ internal static class SaveProtocol
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true); // incomplete: Repair promoted a complete one
         Directory.CreateDirectory(temp);
         afterStep?.Invoke(SaveStep.TempCleared);
-        if (average is null) model.save_safetensors(Path.Combine(temp, CheckpointFiles.Weights));
+        if (average is null) SafetensorsFile.Write(Path.Combine(temp, CheckpointFiles.Weights), model);
         else
         {
-            model.save_safetensors(Path.Combine(temp, CheckpointFiles.TrainingWeights)); // what training continues from
-            average.Applied(model, () => model.save_safetensors(Path.Combine(temp, CheckpointFiles.Weights))); // the average: what is evaluated
+            SafetensorsFile.Write(Path.Combine(temp, CheckpointFiles.TrainingWeights), model); // what training continues from
+            average.Applied(model, () => SafetensorsFile.Write(Path.Combine(temp, CheckpointFiles.Weights), model)); // the average: what is evaluated
         }
         afterStep?.Invoke(SaveStep.WeightsWritten);
-        if (optimizer is TorchSharp.Modules.OptimizerHelper helper) helper.save_py(Path.Combine(temp, CheckpointFiles.Optimizer));
+        if (optimizer is TorchSharp.Modules.OptimizerHelper helper) OptimizerArchive.Save(Path.Combine(temp, CheckpointFiles.Optimizer), helper, model);
         afterStep?.Invoke(SaveStep.OptimizerWritten);
         string rng = "";
         if (generator is not null)

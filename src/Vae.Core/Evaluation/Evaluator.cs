@@ -3,6 +3,7 @@ using Vae.Core.Losses;
 using Vae.Core.Models;
 using Vae.Core.Training;
 using static TorchSharp.torch;
+using Vae.Data.Randomness;
 
 namespace Vae.Core.Evaluation;
 
@@ -33,7 +34,7 @@ public static class Evaluator
     public static Tensor BinarizeFixed(Tensor images, long seed = BinarizationSeed)
     {
         using var generator = Devices.Generator(seed, images.device);
-        return torch.bernoulli(images, generator); // {0, 1} [N, C, H, W]
+        return Noise.Bernoulli(images, generator); // {0, 1} [N, C, H, W]
     }
 
     /// <summary>Mean per-example negative ELBO (single-sample reconstruction term, analytic KL) over <paramref name="images"/>.</summary>
@@ -95,7 +96,7 @@ public static class Evaluator
             {
                 using var inner = torch.NewDisposeScope();
                 int kc = Math.Min(chunk, k - done);
-                var eps = torch.randn([kc, b, posterior.Mu.shape[1]], posterior.Mu.dtype, x.device, generator: generator); // [kc, B, D]
+                var eps = Noise.Normal([kc, b, posterior.Mu.shape[1]], generator, x.device, posterior.Mu.dtype); // [kc, B, D]
                 var z = posterior.Mu + torch.exp(0.5 * posterior.LogVar) * eps;                                               // [kc, B, D]
                 var output = model.Decode(z.reshape(kc * b, -1));                                                             // [kc·B, C, H, W]
                 var target = x.unsqueeze(0).expand(kc, -1, -1, -1, -1).reshape(output.shape);                                 // [kc·B, C, H, W]

@@ -2,6 +2,7 @@ using TorchSharp;
 using Vae.Core.Config;
 using Vae.Core.Models;
 using static TorchSharp.torch;
+using Vae.Data.Randomness;
 
 namespace Vae.Core.Evaluation;
 
@@ -18,7 +19,7 @@ public static class Generation
         model.eval();
         using var _ = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
-        var z = torch.randn([count, model.Config.LatentDim], device: device, generator: generator); // [count, D]
+        var z = Noise.Normal([count, model.Config.LatentDim], generator, device); // [count, D]
         return scope.MoveToOuter(ToImage(model, model.Decode(z)));                                  // [count, C, H, W]
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Vae.Data.Randomness;
 
 namespace Vae.Core.Models;
 
@@ -14,7 +15,7 @@ internal static class Dropout
     {
         if (generator is null || p == 0) return h;
         using var scope = torch.NewDisposeScope();
-        var keep = torch.rand(h.shape, h.dtype, h.device, generator: generator).ge_(p);   // [B, hidden], true with probability 1 − p
+        var keep = Noise.Uniform(h.shape, generator, h.device, h.dtype).ge_(p);   // [B, hidden], true with probability 1 − p
         return scope.MoveToOuter(h * keep.to_type(h.dtype) / (1 - p));
     }
 }

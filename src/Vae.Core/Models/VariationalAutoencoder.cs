@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vae.Core.Config;
 using static TorchSharp.torch;
+using Vae.Data.Randomness;
 
 namespace Vae.Core.Models;
 
@@ -50,11 +51,11 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Generator, VaeOut
     /// <summary>z [B, D] → decoder output [B, C, H, W] (logits or Gaussian mean), without dropout.</summary>
     public Tensor Decode(Tensor z) => decoder.call(z, null);
 
-    /// <summary>z = μ + exp(½ log σ²) ⊙ ε, ε ~ N(0, I) drawn from <paramref name="generator"/>; [B, D].</summary>
+    /// <summary>z = μ + exp(½ log σ²) ⊙ ε, ε ~ N(0, I) drawn from the CPU <paramref name="generator"/> and moved to μ's device; [B, D].</summary>
     public static Tensor Reparameterize(Tensor mu, Tensor logVar, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var eps = torch.randn(mu.shape, mu.dtype, mu.device, generator: generator); // [B, D]
+        var eps = Noise.Normal(mu.shape, generator, mu.device, mu.dtype); // [B, D], drawn on the CPU
         return scope.MoveToOuter(mu + torch.exp(0.5 * logVar) * eps);
     }
 

@@ -17,6 +17,10 @@ public static class Devices
         _ => throw new ArgumentException($"Device must be one of auto, cpu, cuda, got '{name}'", "Device"),
     };
 
-    /// <summary>A generator on <paramref name="device"/> seeded with <paramref name="seed"/>.</summary>
-    public static Generator Generator(long seed, Device device) => new((ulong)seed, device);
+    /// <summary>
+    /// The generator for a run on <paramref name="device"/>, seeded with <paramref name="seed"/>: always a CPU generator,
+    /// whatever the device. Every draw is made on the CPU and moved to the device of the tensors it meets, so a seed gives
+    /// the same numbers on every device (and TorchSharp 0.107 cannot create CUDA generators).
+    /// </summary>
+    public static Generator Generator(long seed, Device device) => Vae.Data.Randomness.Noise.Generator(seed);
 }

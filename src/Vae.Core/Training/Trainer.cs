@@ -6,6 +6,7 @@ using Vae.Core.Evaluation;
 using Vae.Core.Models;
 using Vae.Data.Batching;
 using static TorchSharp.torch;
+using Vae.Data.Randomness;
 
 namespace Vae.Core.Training;
 
@@ -190,8 +191,8 @@ public static class Trainer
                 long globalStep = (long)(epoch - 1) * steps + step - 1;
                 if (config.Schedule != LearningRateSchedule.Constant || config.WarmupSteps > 0)
                     SetLearningRate(optimizer, LearningRateAt(config, globalStep, totalSteps));
-                var x = data.Train.index_select(0, index);                            // [B, C, H, W]
-                if (config.Binarization == Binarization.Dynamic) x = torch.bernoulli(x, generator); // {0, 1} [B, C, H, W]
+                var x = data.Train.index_select(0, index.device == device ? index : index.to(device)); // [B, C, H, W]
+                if (config.Binarization == Binarization.Dynamic) x = Noise.Bernoulli(x, generator); // {0, 1} [B, C, H, W]
                 options.Trace?.Invoke(new StepTrace(epoch, globalStep, x, optimizer));
                 var sums = TrainStep(model, optimizer, x, generator, KlWeightAt(config, globalStep, steps));
                 if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total, config.CheckpointDir is not null);

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Vae.Data.Randomness;
 
 namespace Vae.Data.Batching;
 
@@ -17,14 +18,14 @@ public sealed record BatchOptions(int BatchSize = 128, bool Shuffle = true, bool
 public static class BatchIterator
 {
     /// <summary>
-    /// The batch index tensors of one epoch, int64 [B] each, drawn from <paramref name="generator"/>
-    /// when shuffling. The caller owns the returned tensors (dispose scopes handle them).
+    /// The batch index tensors of one epoch, int64 [B] each on the CPU (move them to the data's device), drawn from
+    /// <paramref name="generator"/> when shuffling. The caller owns the returned tensors (dispose scopes handle them).
     /// </summary>
     public static IEnumerable<Tensor> Indices(long count, BatchOptions options, Generator? generator)
     {
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize must be ≥ 1, got {options.BatchSize}");
         if (options.Shuffle && generator is null) throw new ArgumentNullException(nameof(generator), "shuffling needs a generator");
-        using var order = options.Shuffle ? torch.randperm(count, generator: generator) : torch.arange(count); // [N] int64
+        using var order = options.Shuffle ? Noise.Permutation(count, generator!, torch.CPU) : torch.arange(count); // [N] int64
         long batches = options.DropLast ? count / options.BatchSize : (count + options.BatchSize - 1) / options.BatchSize;
         for (long b = 0; b < batches; b++)
         {

@@ -7,6 +7,7 @@ using Vae.Core.Training;
 using Vae.Data.Batching;
 using Vae.Experiments.Runs;
 using static TorchSharp.torch;
+using Vae.Data.Randomness;
 
 namespace Vae.Experiments.Bench;
 
@@ -64,7 +65,7 @@ internal static class BenchRunner
         using (var model = Trainer.CreateModel(mnist, 1, device))
         using (var optimizer = Trainer.CreateOptimizer(model, new TrainingConfig()))
         using (var g = Devices.Generator(1, device))
-        using (var x = torch.rand([Batch, 1, 28, 28], generator: g).to(device))
+        using (var x = Noise.Uniform([Batch, 1, 28, 28], g, device))
         {
             using var scope = torch.NewDisposeScope();
             Trainer.TrainStep(model, optimizer, x, g);
@@ -111,8 +112,8 @@ internal static class BenchRunner
     static double Gemm(int n, Device device)
     {
         using var g = Devices.Generator(2, device);
-        using var a = torch.randn([n, n], generator: g).to(device);
-        using var b = torch.randn([n, n], generator: g).to(device);
+        using var a = Noise.Normal([n, n], g, device);
+        using var b = Noise.Normal([n, n], g, device);
         for (int i = 0; i < 3; i++) { using var w = a.matmul(b); }
         var times = new List<double>();
         for (int r = 0; r < 10; r++)
@@ -131,7 +132,7 @@ internal static class BenchRunner
         using var model = Trainer.CreateModel(config, 1, device);
         using var optimizer = Trainer.CreateOptimizer(model, new TrainingConfig());
         using var g = Devices.Generator(3, device);
-        using var pool = torch.rand([4096, config.Channels, config.Height, config.Width], generator: g).to(device); // [N, C, H, W]
+        using var pool = Noise.Uniform([4096, config.Channels, config.Height, config.Width], g, device); // [N, C, H, W]
         var options = new BatchOptions(Batch);
         for (int i = 0; i < 3; i++) Steps(model, optimizer, pool, options, g, 1);
         var stepTimes = new List<double>();
@@ -164,7 +165,8 @@ internal static class BenchRunner
         {
             using var batchIndex = index;
             using var scope = torch.NewDisposeScope();
-            Trainer.TrainStep(model, optimizer, pool.index_select(0, index), g); // batch [B, C, H, W]
+            using var onDevice = index.to(pool.device);
+            Trainer.TrainStep(model, optimizer, pool.index_select(0, onDevice), g); // batch [B, C, H, W]
             if (++done == count) break;
         }
     }
@@ -173,7 +175,7 @@ internal static class BenchRunner
     {
         using var model = Trainer.CreateModel(config, 1, device);
         using var g = Devices.Generator(4, device);
-        using var images = torch.rand([40, config.Channels, config.Height, config.Width], generator: g).to(device);
+        using var images = Noise.Uniform([40, config.Channels, config.Height, config.Width], g, device);
         Evaluator.ImportanceWeightedLogLikelihood(model, images.narrow(0, 0, 10), k); // warm-up; the library's default batch and chunk
         var watch = Stopwatch.StartNew();
         Evaluator.ImportanceWeightedLogLikelihood(model, images, k);
@@ -185,7 +187,7 @@ internal static class BenchRunner
         using var model = Trainer.CreateModel(config, 1, device);
         using var optimizer = Trainer.CreateOptimizer(model, new TrainingConfig());
         using var g = Devices.Generator(5, device);
-        using var pool = torch.rand([4096, config.Channels, config.Height, config.Width], generator: g).to(device);
+        using var pool = Noise.Uniform([4096, config.Channels, config.Height, config.Width], g, device);
         var rss = new List<double>();
         for (int epoch = 0; epoch < scale.MemoryEpochs; epoch++)
         {
