@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch peer for `vae bench --peer`: the same convolutional VAEs, batch, loss, optimizer and
 thread count as Vae.Core, timed the same way (warm-up, then the median over repeats of the mean
-step time). Prints one JSON object. Needs torch (here: Debian's python3-torch, run as /usr/bin/python3)."""
+step time). Prints one JSON object. Needs torch (here: Debian's python3-torch, run as /usr/bin/python3).
+
+With --device cuda the model and the pool of images live on the GPU, each timed region starts and ends with
+torch.cuda.synchronize(), and the step times of Adam's fused CUDA kernel (fused=True) are reported too."""
 import argparse
 import json
 import statistics
@@ -66,19 +69,26 @@ def step(model, optimizer, x):
     return loss.item()
 
 
-def measure(name, steps, repeats, batch):
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def measure(name, steps, repeats, batch, device, fused=False):
     cfg = MODELS[name]
     torch.manual_seed(1)
-    model = ConvVae(**cfg)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    pool = torch.rand(4096, cfg["channels"], cfg["side"], cfg["side"])
+    model = ConvVae(**cfg).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **({"fused": True} if fused else {}))
+    pool = torch.rand(4096, cfg["channels"], cfg["side"], cfg["side"]).to(device)
     for _ in range(3):
-        step(model, optimizer, pool[torch.randperm(4096)[:batch]])
+        step(model, optimizer, pool[torch.randperm(4096)[:batch].to(device)])
     times = []
     for _ in range(repeats):
+        sync(device)
         start = time.perf_counter()
         for _ in range(steps):
-            step(model, optimizer, pool[torch.randperm(4096)[:batch]])
+            step(model, optimizer, pool[torch.randperm(4096)[:batch].to(device)])
+        sync(device)
         times.append((time.perf_counter() - start) / steps)
     return statistics.median(times) * 1000
 
@@ -90,22 +100,31 @@ def main():
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: CUDA is not available to this PyTorch")
     n = 2048
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     a @ b
     gemm = []
     for _ in range(3):
+        sync(device)
         start = time.perf_counter()
         a @ b
+        sync(device)
         gemm.append(time.perf_counter() - start)
     result = {
         "torch": torch.__version__,
+        "device": str(device) + (f" ({torch.cuda.get_device_name(0)})" if device.type == "cuda" else ""),
         "threads": torch.get_num_threads(),
         "gemmGflops": 2 * n ** 3 / statistics.median(gemm) / 1e9,
-        "msPerStep": {m: measure(m, args.steps, args.repeats, args.batch) for m in args.models},
+        "msPerStep": {m: measure(m, args.steps, args.repeats, args.batch, device) for m in args.models},
     }
+    if device.type == "cuda":
+        result["msPerStepFused"] = {m: measure(m, args.steps, args.repeats, args.batch, device, fused=True) for m in args.models}
     print(json.dumps(result))
 
 

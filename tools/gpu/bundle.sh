@@ -59,19 +59,23 @@ if [ "$total" -gt "$limit" ]; then
   exit 1
 fi
 
-# Check the bundle here, on the CPU: the bundled app and data, with this machine's CPU natives added (the
-# libLibTorchSharp.so that the Release build patched, and libtorch-cpu from the NuGet cache). Only CUDA itself is
-# left for the GPU machine.
-check=$(mktemp -d)
-trap 'rm -rf "$check"' EXIT
-tar -C "$check" -xJf "$out/app.tar.xz"
-cp src/Vae.Experiments/bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so "$check/vae/"
-cpu_natives=$(dirname "$(find "${NUGET_PACKAGES:-$HOME/.nuget/packages}/libtorch-cpu-linux-x64" -name libtorch_cpu.so | head -1)")
+# Check the bundle here, on the CPU, through run.sh itself (the script the GPU machine runs): the bundled app and
+# data with this machine's CPU natives (the libLibTorchSharp.so that the Release build patched, and libtorch-cpu from
+# the NuGet cache) as the prebuilt library. `doctor` must pass and `evaluate` must print what the normal build prints.
+# Only the CUDA build and CUDA itself are left for the GPU machine.
+export VAE_LIBTORCHSHARP="$PWD/src/Vae.Experiments/bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so"
+export VAE_LIBTORCH_DIR=$(dirname "$(find "${NUGET_PACKAGES:-$HOME/.nuget/packages}/libtorch-cpu-linux-x64" -name libtorch_cpu.so | head -1)")
+export VAE_APP_DIR=$(mktemp -d)
+trap 'rm -rf "$VAE_APP_DIR"' EXIT
+[ -f "$VAE_LIBTORCHSHARP" ] || { echo "bundle: $VAE_LIBTORCHSHARP missing; build the CLI first (dotnet build -c Release)" >&2; exit 1; }
+echo "bundle: check here: run.sh doctor --device cpu" >&2
+doctor=$(bash tools/gpu/run.sh doctor --device cpu 2>&1) || { echo "$doctor" >&2; echo "bundle: run.sh doctor failed on the bundle" >&2; exit 1; }
+echo "$doctor" | tail -1
 checkpoint=$(git ls-files 'results/*/checkpoint/trainer.json' | xargs grep -l '"dataset": "mnist"' | head -1 | xargs dirname)
-echo "bundle: check here: the bundled vae and the normal build evaluate $checkpoint on 500 test images; the two must agree" >&2
-bundled=$(VAE_DATA_DIR="$PWD/$out/data" LD_LIBRARY_PATH="$cpu_natives" "$check/vae/vae" evaluate --checkpoint "$checkpoint" --limit 500 --device cpu 2>/dev/null | grep 'total')
+echo "bundle: check here: run.sh evaluate and the normal build evaluate $checkpoint on 500 test images; the two must agree" >&2
+bundled=$(bash tools/gpu/run.sh evaluate --checkpoint "$checkpoint" --limit 500 --device cpu 2>/dev/null | grep 'total' || true)
 normal=$(VAE_DATA_DIR="$PWD/$out/data" dotnet run -c Release --project src/Vae.Experiments --no-build -- evaluate --checkpoint "$checkpoint" --limit 500 --device cpu 2>/dev/null | grep 'total')
 echo "bundled: $bundled"
 echo "normal:  $normal"
 [ -n "$bundled" ] && [ "$bundled" = "$normal" ] || { echo "bundle: the bundled app's evaluation differs from the normal build's (or failed)" >&2; exit 1; }
-echo "bundle: ready in $out/ (carry .gpu; on the GPU machine: bash tools/gpu/run.sh ARGS)"
+echo "bundle: ready in $out/ (carry .gpu; on the GPU machine: bash tools/gpu/check.sh, or bash tools/gpu/run.sh ARGS)"

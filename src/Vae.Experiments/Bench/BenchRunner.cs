@@ -32,7 +32,14 @@ internal sealed record TrainingBench(string Model, long Parameters, double MsPer
 /// <param name="Ratio">Peer ÷ ours per model.</param>
 /// <param name="Rounds">Alternating rounds run.</param>
 internal sealed record PeerComparison(string Torch, double PeerGemmGflops, IReadOnlyDictionary<string, double> OursMsPerStep,
-    IReadOnlyDictionary<string, double> PeerMsPerStep, IReadOnlyDictionary<string, double> Ratio, int Rounds);
+    IReadOnlyDictionary<string, double> PeerMsPerStep, IReadOnlyDictionary<string, double> Ratio, int Rounds)
+{
+    /// <summary>The device the peer ran on, as it names it ("cuda (NVIDIA H200)").</summary>
+    public string? PeerDevice { get; init; }
+
+    /// <summary>On CUDA: the peer's ms/step with Adam's fused kernel.</summary>
+    public IReadOnlyDictionary<string, double>? PeerFusedMsPerStep { get; init; }
+}
 
 /// <summary>Everything `bench` measures.</summary>
 internal sealed record BenchReport(string Device, int Threads, string Commit, double StartupSeconds, double GemmGflops, int GemmSize,
@@ -100,13 +107,14 @@ internal static class BenchRunner
         for (int round = 1; round <= rounds; round++)
         {
             foreach (var (key, config, steps) in PeerModels) ours[key].Add(TrainThroughput(key, config, steps, gemm, device, BenchScale.Full).MsPerStep);
-            last = PyTorchPeer.Run(torch.get_num_threads());
+            last = PyTorchPeer.Run(torch.get_num_threads(), device.type == DeviceType.CUDA);
             foreach (var (key, _, _) in PeerModels) theirs[key].Add(last.MsPerStep[key]);
             log($"peer round {round}: " + string.Join(", ", PeerModels.Select(m => $"{m.Key} ours {ours[m.Key][^1]:F1} ms, PyTorch {last.Torch} {theirs[m.Key][^1]:F1} ms")));
         }
         var o = ours.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
         var t = theirs.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
-        return new PeerComparison(last!.Torch, last.GemmGflops, o, t, o.ToDictionary(kv => kv.Key, kv => t[kv.Key] / kv.Value), rounds);
+        return new PeerComparison(last!.Torch, last.GemmGflops, o, t, o.ToDictionary(kv => kv.Key, kv => t[kv.Key] / kv.Value), rounds)
+            { PeerDevice = last.Device, PeerFusedMsPerStep = last.MsPerStepFused };
     }
 
     static double Gemm(int n, Device device)

@@ -54,11 +54,15 @@ internal static class BenchCommand
         if (r.Peer is { } p)
         {
             Console.WriteLine();
-            Console.WriteLine($"PyTorch peer {p.Torch} ({p.Rounds} alternating rounds; ratio = peer ms ÷ our ms, above 1 means we are faster):");
+            Console.WriteLine($"PyTorch peer {p.Torch} on {p.PeerDevice ?? "cpu"} ({p.Rounds} alternating rounds; ratio = peer ms ÷ our ms, above 1 means we are faster):");
             foreach (var key in p.Ratio.Keys)
-                Console.WriteLine(string.Create(inv, $"  {key,-12} ours {p.OursMsPerStep[key],9:F1} ms   peer {p.PeerMsPerStep[key],9:F1} ms   ratio {p.Ratio[key],6:F2}"));
-            Console.WriteLine(string.Create(inv, $"  note: this peer is Debian's python3-torch with generic BLAS (GEMM {p.PeerGemmGflops:F1} GFLOP/s against our {r.GemmGflops:F1}), a weak baseline;"));
-            Console.WriteLine("  the model FLOP utilisation above is the figure that matters.");
+                Console.WriteLine(string.Create(inv, $"  {key,-12} ours {p.OursMsPerStep[key],9:F2} ms   peer {p.PeerMsPerStep[key],9:F2} ms   ratio {p.Ratio[key],6:F2}") +
+                    (p.PeerFusedMsPerStep is { } fused && fused.TryGetValue(key, out double f) ? string.Create(inv, $"   peer with fused Adam {f,7:F2} ms") : ""));
+            if (p.PeerFusedMsPerStep is null)
+            {
+                Console.WriteLine(string.Create(inv, $"  note: on Debian's python3-torch the peer has generic BLAS (GEMM {p.PeerGemmGflops:F1} GFLOP/s against our {r.GemmGflops:F1}), a weak baseline;"));
+                Console.WriteLine("  the model FLOP utilisation above is the figure that matters.");
+            }
         }
         Console.WriteLine(string.Create(inv, $"{"bench wall time (s)",-44} {r.WallSeconds,10:F1}"));
     }
