@@ -69,8 +69,12 @@ internal static class Charts
         PngFile.SaveChart(plot.GetImageBytes(900, 800, ImageFormat.Png), path);
     }
 
-    /// <summary>Projects rows of <paramref name="data"/> [N, D] onto their first two principal components (MathNet eigen-decomposition of the covariance).</summary>
-    public static (double[,] Points, double[] ExplainedVariance) Pca2(float[] data, int n, int d)
+    /// <summary>
+    /// The first two principal components of <paramref name="n"/> rows of <paramref name="d"/> values: the rows projected
+    /// onto them, the share of variance each explains, the mean and the two unit directions (so a point of the plane maps
+    /// back to mean + p₁·u₁ + p₂·u₂).
+    /// </summary>
+    public static Pca2Result Pca2(float[] data, int n, int d)
     {
         var x = Matrix<double>.Build.Dense(n, d, (i, j) => data[i * d + j]);
         var mean = x.ColumnSums() / n;
@@ -81,6 +85,13 @@ internal static class Charts
         var basis = Matrix<double>.Build.Dense(d, 2, (j, k) => evd.EigenVectors[j, order[k]]);
         var projected = centered * basis;
         double totalVariance = evd.EigenValues.Sum(v => v.Real);
-        return (projected.ToArray(), order.Select(i => evd.EigenValues[i].Real / totalVariance).ToArray());
+        return new Pca2Result(projected.ToArray(), order.Select(i => evd.EigenValues[i].Real / totalVariance).ToArray(), mean.ToArray(), basis.ToArray());
     }
 }
+
+/// <summary>A 2-D principal-component projection (see <see cref="Charts.Pca2"/>).</summary>
+/// <param name="Points">[n, 2] the rows in the plane.</param>
+/// <param name="ExplainedVariance">The share of the total variance along each of the two directions.</param>
+/// <param name="Mean">[d] the mean row.</param>
+/// <param name="Basis">[d, 2] the two unit directions, as columns.</param>
+internal sealed record Pca2Result(double[,] Points, double[] ExplainedVariance, double[] Mean, double[,] Basis);

@@ -64,7 +64,7 @@ internal static class ModelFigures
         }
         else
         {
-            var (pts, explained) = Charts.Pca2(values, n, d);
+            var (pts, explained, _, _) = Charts.Pca2(values, n, d);
             Charts.Scatter(path, title + $" (PCA of {d}-D means)", $"PC1 ({explained[0]:P0} of variance)", $"PC2 ({explained[1]:P0} of variance)", pts, labels, test.Info.ClassNames);
         }
     }

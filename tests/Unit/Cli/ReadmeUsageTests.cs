@@ -114,7 +114,7 @@ public sealed class ReadmeUsageTests
                 case "evaluate":
                     Replace(c, "--limit", "20");
                     break;
-                case "data" or "sample" or "reconstruct" or "latent" or "manifold" or "report":
+                case "data" or "sample" or "reconstruct" or "latent" or "manifold" or "report" or "doctor":
                     break;
                 default:
                     throw new Xunit.Sdk.XunitException($"README line `{line}`: no rule makes `{c[0]}` cheap; teach ReadmeUsageTests");
