@@ -44,6 +44,7 @@ public static class Program
         foreach (var c in ReproduceCommands.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(ExploreCommand.Create());
         return root;
     }
 

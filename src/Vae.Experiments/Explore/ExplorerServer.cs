@@ -139,8 +139,10 @@ internal static class ExplorerServer
         if (context.Response.HasStarted) return Task.CompletedTask;
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new { error = message }));
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new { error = message }, ErrorJson));
     }
+
+    static readonly JsonSerializerOptions ErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "…";
 }
