@@ -16,7 +16,7 @@ public sealed class ReadmeUsageTests
     const string Checkpoint = "results/mnist-z2-warmup/checkpoint";
 
     [Fact]
-    public void Every_usage_line_of_the_README_runs_on_a_subset()
+    public async Task Every_usage_line_of_the_README_runs_on_a_subset()
     {
         string root = CliRunner.RepoRoot();
         var lines = UsageLines(File.ReadAllText(Path.Combine(root, "README.md")));
@@ -30,6 +30,18 @@ public sealed class ReadmeUsageTests
             foreach (string line in lines)
                 foreach (var args in Cheap(line, dir, ref n))
                 {
+                    if (args[0] == "explore")
+                    {
+                        // A server: started as its own process on a free port; the line holds when the page's API answers.
+                        var (server, url) = await Vae.Tests.Unit.Explore.ExplorerBrowserTests.StartExplore(args[1..]);
+                        try
+                        {
+                            using var http = new HttpClient();
+                            Assert.Contains("\"points\": 10000", await http.GetStringAsync(url + "api/info"));
+                        }
+                        finally { server.Kill(entireProcessTree: true); await server.WaitForExitAsync(); }
+                        continue;
+                    }
                     var (code, output, error) = CliRunner.Run(args);
                     string shown = "vae " + string.Join(' ', args);
                     if (args[0] == "bench" && args.Contains("--peer") && error.Contains("the PyTorch peer needs torch"))
@@ -113,6 +125,10 @@ public sealed class ReadmeUsageTests
                     break;
                 case "evaluate":
                     Replace(c, "--limit", "20");
+                    break;
+                case "explore":
+                    c.Remove("--open");       // no browser is opened by a test
+                    Replace(c, "--port", "0");
                     break;
                 case "data" or "sample" or "reconstruct" or "latent" or "manifold" or "report" or "doctor":
                     break;
