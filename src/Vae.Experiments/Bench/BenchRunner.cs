@@ -44,7 +44,14 @@ internal sealed record PeerComparison(string Torch, double PeerGemmGflops, IRead
 /// <summary>Everything `bench` measures.</summary>
 internal sealed record BenchReport(string Device, int Threads, string Commit, double StartupSeconds, double GemmGflops, int GemmSize,
     IReadOnlyList<TrainingBench> Training, double IwImagesPerSecond, int IwK, IReadOnlyList<double> RssMiB, double RssGrowthPercent,
-    PeerComparison? Peer, double WallSeconds, bool Quick = false);
+    PeerComparison? Peer, double WallSeconds, bool Quick = false)
+{
+    /// <summary>`vae explore`: median ms to decode one point, as the page asks for it (HTTP POST on loopback, JSON, base64 image).</summary>
+    public double? ExploreDecodeMs { get; init; }
+
+    /// <summary>The same decode called in-process, without HTTP: what the model itself costs.</summary>
+    public double? ExploreDecodeInProcessMs { get; init; }
+}
 
 /// <summary>How much each measurement repeats: the full bench, or a quick pass that checks the path (numbers not comparable).</summary>
 internal sealed record BenchScale(int Repeats, int StepDivisor, int GemmSize, int IwK, int MemoryEpochs, int MemoryStepsPerEpoch, int PeerRounds)
@@ -94,7 +101,10 @@ internal static class BenchRunner
         double growth = 100.0 * (rss[^1] - rss[1]) / rss[1];
         log($"RSS over {scale.MemoryEpochs} epochs' worth of steps: {rss[0]:F0} → {rss[^1]:F0} MiB (growth from 2nd to last {growth:+0.00;-0.00}%)");
         var comparison = peer ? ComparePeer(gemm, device, log, scale) : null;
-        return new BenchReport(device.ToString(), torch.get_num_threads(), RunInfo.Capture(device).Commit, startup, gemm, scale.GemmSize, training, iw, k, rss, growth, comparison, wall.Elapsed.TotalSeconds, quick);
+        var (http, inProcess) = ExploreDecode(mnist, device, scale);
+        log($"explore: decode one point {http:F2} ms over HTTP ({inProcess:F2} ms in-process)");
+        return new BenchReport(device.ToString(), torch.get_num_threads(), RunInfo.Capture(device).Commit, startup, gemm, scale.GemmSize, training, iw, k, rss, growth, comparison, wall.Elapsed.TotalSeconds, quick)
+            { ExploreDecodeMs = http, ExploreDecodeInProcessMs = inProcess };
     }
 
     /// <summary>Two rounds of ours then the peer, same models, batch and threads; medians per side.</summary>
@@ -115,6 +125,41 @@ internal static class BenchRunner
         var t = theirs.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
         return new PeerComparison(last!.Torch, last.GemmGflops, o, t, o.ToDictionary(kv => kv.Key, kv => t[kv.Key] / kv.Value), rounds)
             { PeerDevice = last.Device, PeerFusedMsPerStep = last.MsPerStepFused };
+    }
+
+    /// <summary>
+    /// Median ms for `vae explore` to decode one point: over HTTP as the page does it (loopback server, JSON request,
+    /// base64 image back) and in-process. The model is the seed's MNIST model (untrained: decoding costs the same).
+    /// </summary>
+    static (double Http, double InProcess) ExploreDecode(ModelConfig config, Device device, BenchScale scale)
+    {
+        var model = Trainer.CreateModel(config, 1, device);
+        using var g = Devices.Generator(6, device);
+        using var images = Noise.Uniform([1000, config.Channels, config.Height, config.Width], g, device);
+        var facts = new Explore.ExplorerFacts("bench", config, new TrainingConfig(), 0, null, Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), null);
+        using var session = Explore.ExplorerSession.Create(model, images, new long[1000], facts);
+        var (app, url) = Explore.ExplorerServer.StartAsync(session, System.Net.IPAddress.Loopback, 0, CancellationToken.None).GetAwaiter().GetResult();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            int repeats = scale == BenchScale.Quick ? 20 : 200;
+            var overHttp = new List<double>();
+            var inProcess = new List<double>();
+            for (int r = 0; r < repeats + 5; r++)
+            {
+                string body = FormattableString.Invariant($"{{\"z\": [[{0.01 * r}, {-0.02 * r}]]}}");
+                var watch = Stopwatch.StartNew();
+                using var response = http.PostAsync("api/decode", new StringContent(body, System.Text.Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
+                response.EnsureSuccessStatusCode();
+                _ = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                if (r >= 5) overHttp.Add(watch.Elapsed.TotalMilliseconds);
+                watch.Restart();
+                _ = session.Decode([[0.01 * r, -0.02 * r]]);
+                if (r >= 5) inProcess.Add(watch.Elapsed.TotalMilliseconds);
+            }
+            return (Median(overHttp), Median(inProcess));
+        }
+        finally { app.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
     }
 
     static double Gemm(int n, Device device)

@@ -51,6 +51,8 @@ internal static class BenchCommand
         Console.WriteLine(string.Create(inv, $"{"importance-weighted bound, k = " + r.IwK + " (images/s)",-44} {r.IwImagesPerSecond,10:F1}"));
         Console.WriteLine(string.Create(inv, $"{"RSS growth, epoch 2 → " + r.RssMiB.Count + " (%)",-44} {r.RssGrowthPercent,10:F2}"));
         Console.WriteLine(string.Create(inv, $"{"start-up to first training step (s)",-44} {r.StartupSeconds,10:F2}"));
+        if (r.ExploreDecodeMs is double ms)
+            Console.WriteLine(string.Create(inv, $"{"explore: decode one point over HTTP (ms)",-44} {ms,10:F2}   ({r.ExploreDecodeInProcessMs:F2} in-process)"));
         if (r.Peer is { } p)
         {
             Console.WriteLine();
