@@ -56,7 +56,7 @@ internal static class IdxFormat
     /// <exception cref="DatasetException">Missing file, wrong magic, wrong item count, truncation, trailing bytes, corrupt gzip.</exception>
     public static IdxFile Read(string path, int expectedDimensions, int? expectedItems = null)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is named as one below
             throw new DatasetException(DatasetErrorKind.Missing, path, "file not found", "check the path or run `data info` to fetch the dataset");
         try
         {

@@ -46,7 +46,7 @@ internal static class MatFormat
     /// <exception cref="DatasetException">Missing file or variable, bad header, truncated or corrupt stream, or a size claim over the bounds.</exception>
     public static MatVariable ReadVariable(string path, string name, int? limitLastDim = null, long? maxElements = null)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path)) // a folder is named as one below
             throw new DatasetException(DatasetErrorKind.Missing, path, "file not found", "check the path");
         using var file = RegularFile.OpenDataset(path);
         ReadHeader(file, path);
