@@ -11,7 +11,7 @@ namespace Vae.Tests.Unit.Cli;
 [Collection("console")]
 public sealed class CheckpointRefusalTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args) => CheckpointDamageTests.WithinSeconds(120, () => CliRunner.Run(args));
+    static (int Code, string Out, string Err) Run(params string[] args) => FileFixtures.WithinSeconds(120, () => CliRunner.Run(args));
 
     static void OneLineExit1((int Code, string Out, string Err) r, string expected)
     {
@@ -37,12 +37,12 @@ public sealed class CheckpointRefusalTests
     {
         using var dir = new TempDir();
         string run = DamagedRun(dir);
-        var before = CheckpointDamageTests.Snapshot(dir.Path);
+        var before = FileFixtures.Snapshot(dir.Path);
         string[] args = ["train", "mnist", "--out", run, "--epochs", "1", "--limit", "64"];
         var r = Run(resume ? [.. args, "--resume"] : args);
         string ckpt = Path.Combine(run, "checkpoint");
         OneLineExit1(r, $"{ckpt}: the checkpoint is damaged (optimizer.pt does not match its manifest.json: another size or SHA-256) and no intact copy is beside it; restore that file, or start over with `train --restart` or `reproduce --force`, which move the folder aside instead of deleting it");
-        Assert.Equal(before, CheckpointDamageTests.Snapshot(dir.Path));
+        Assert.Equal(before, FileFixtures.Snapshot(dir.Path));
     }
 
     [Fact]
@@ -50,12 +50,12 @@ public sealed class CheckpointRefusalTests
     {
         using var dir = new TempDir();
         string run = DamagedRun(dir), ckpt = Path.Combine(run, "checkpoint");
-        var damaged = CheckpointDamageTests.Snapshot(ckpt);
+        var damaged = FileFixtures.Snapshot(ckpt);
         var r = Run("train", "mnist", "--out", run, "--epochs", "1", "--limit", "64", "--restart");
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains($"moved the damaged checkpoint aside to {ckpt}.aside-", r.Err);
         string aside = Assert.Single(Directory.GetDirectories(run, "checkpoint.aside-*"));
-        Assert.Equal(damaged, CheckpointDamageTests.Snapshot(aside));
+        Assert.Equal(damaged, FileFixtures.Snapshot(aside));
         Assert.Equal(1, Checkpoint.ReadState(ckpt).Epoch);
     }
 
@@ -92,7 +92,7 @@ public sealed class CheckpointRefusalTests
         using var dir = new TempDir();
         string ckpt = dir.File("ckpt");
         EpochCheckpoints.Save(ckpt, 1);
-        CheckpointDamageTests.Fifo(Path.Combine(ckpt, "model.safetensors"));
+        FileFixtures.Fifo(Path.Combine(ckpt, "model.safetensors"));
         var r = Run("evaluate", "--checkpoint", ckpt, "--limit", "10");
         Assert.Equal(1, r.Code);
         Assert.StartsWith($"vae: {ckpt}: the checkpoint is damaged (model.safetensors is a FIFO (named pipe), not a regular file)", r.Err);

@@ -20,13 +20,6 @@ public sealed class CheckpointDamageTests
     static string Damaged(string ckpt, string problem) =>
         $"{ckpt}: the checkpoint is damaged ({problem}) and no intact copy is beside it; restore that file, or start over with `train --restart` or `reproduce --force`, which move the folder aside instead of deleting it";
 
-    /// <summary>Every file under <paramref name="root"/> (names relative to it) with its SHA-256: what "untouched" is compared by.</summary>
-    internal static SortedDictionary<string, string> Snapshot(string root) => new(
-        Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(
-            f => Path.GetRelativePath(root, f),
-            f => new FileInfo(f).LinkTarget is string link ? "link:" + link : Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))),
-        StringComparer.Ordinal);
-
     static void FlipOneBit(string path)
     {
         var bytes = File.ReadAllBytes(path);
@@ -42,20 +35,7 @@ public sealed class CheckpointDamageTests
 
     static void Link(string path, string target) => Replace(path, p => File.CreateSymbolicLink(p, target));
 
-    internal static void Fifo(string path) => Replace(path, p =>
-    {
-        using var mk = Process.Start(new ProcessStartInfo("mkfifo", [p]) { UseShellExecute = false })!;
-        mk.WaitForExit();
-        Assert.Equal(0, mk.ExitCode);
-    });
-
-    /// <summary>Runs <paramref name="action"/> with a time limit: a hang fails the test instead of stopping the run.</summary>
-    internal static T WithinSeconds<T>(int seconds, Func<T> action)
-    {
-        var task = Task.Run(action);
-        Assert.True(task.Wait(TimeSpan.FromSeconds(seconds)), $"no answer within {seconds} s (a hang)");
-        return task.Result;
-    }
+    static void Fifo(string path) => FileFixtures.Fifo(path);
 
     static TrainingHistory Train(string ckpt, bool resume, int epochs = 2, double emaDecay = 0)
     {
@@ -75,11 +55,11 @@ public sealed class CheckpointDamageTests
         string ckpt = dir.File("ckpt");
         Train(ckpt, resume: false, epochs: 1);
         FlipOneBit(Path.Combine(ckpt, file));
-        var before = Snapshot(dir.Path);
+        var before = FileFixtures.Snapshot(dir.Path);
         Assert.Equal(CheckpointCondition.Damaged, CheckpointStatus.Of(ckpt).Condition);
         var e = Assert.Throws<CheckpointException>(() => Train(ckpt, resume));
         Assert.Equal(Damaged(ckpt, $"{file} does not match its manifest.json: another size or SHA-256"), e.Message);
-        Assert.Equal(before, Snapshot(dir.Path)); // the refused run's lock file is gone too
+        Assert.Equal(before, FileFixtures.Snapshot(dir.Path)); // the refused run's lock file is gone too
     }
 
     [Fact]
@@ -156,7 +136,7 @@ public sealed class CheckpointDamageTests
         EpochCheckpoints.Save(ckpt, 1);
         Link(Path.Combine(ckpt, file), target);
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
-        var e = WithinSeconds(20, () => Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(ckpt, torch.CPU)));
+        var e = FileFixtures.WithinSeconds(20, () => Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(ckpt, torch.CPU)));
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - allocated < 64 << 20);
         Assert.Equal(Damaged(ckpt, problem), e.Message);
     }
@@ -169,7 +149,7 @@ public sealed class CheckpointDamageTests
         EpochCheckpoints.Save(ckpt, 1);
         File.Delete(Path.Combine(ckpt, "manifest.json"));
         Fifo(Path.Combine(ckpt, "model.safetensors"));
-        var e = WithinSeconds(20, () => Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(ckpt, torch.CPU)));
+        var e = FileFixtures.WithinSeconds(20, () => Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(ckpt, torch.CPU)));
         Assert.Equal(Damaged(ckpt, "model.safetensors is a FIFO (named pipe), not a regular file"), e.Message);
     }
 
@@ -244,10 +224,10 @@ public sealed class CheckpointDamageTests
         string ckpt = dir.File("ckpt");
         EpochCheckpoints.Save(ckpt, 1);
         FlipOneBit(Path.Combine(ckpt, "optimizer.pt"));
-        var before = Snapshot(ckpt);
+        var before = FileFixtures.Snapshot(ckpt);
         string aside = Checkpoint.MoveAside(ckpt)!;
         Assert.Matches(@"\.aside-\d{8}-\d{6}$", aside);
-        Assert.Equal(before, Snapshot(aside));
+        Assert.Equal(before, FileFixtures.Snapshot(aside));
         Assert.Equal(CheckpointCondition.None, CheckpointStatus.Of(ckpt).Condition);
         Assert.Null(Checkpoint.MoveAside(ckpt));
     }

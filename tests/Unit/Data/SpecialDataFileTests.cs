@@ -14,7 +14,7 @@ public sealed class SpecialDataFileTests
     const string Remedy = "point the data folder at the real file, or delete it and fetch it again";
 
     static DatasetException Reading(string path, Func<string, object> read) =>
-        CheckpointDamageTests.WithinSeconds(20, () => Assert.Throws<DatasetException>(() => read(path)));
+        FileFixtures.WithinSeconds(20, () => Assert.Throws<DatasetException>(() => read(path)));
 
     [Fact]
     public void An_idx_file_that_is_a_fifo_is_named_as_one_and_never_opened()
@@ -22,7 +22,7 @@ public sealed class SpecialDataFileTests
         using var dir = new TempDir();
         string path = dir.File("t10k-images-idx3-ubyte");
         File.WriteAllText(path, "");
-        CheckpointDamageTests.Fifo(path);
+        FileFixtures.Fifo(path);
         var e = Reading(path, p => IdxFormat.Read(p, 3));
         Assert.Equal($"{path}: is a FIFO (named pipe), not a regular file; {Remedy}", e.Message);
     }
