@@ -19,6 +19,15 @@ type Loaded =
       /// Per-epoch metrics.
       History: EpochMetrics list }
 
+/// What a checkpoint folder holds: nothing, a complete checkpoint, or a damaged one (never taken for nothing).
+type CheckpointState =
+    /// Nothing was saved there.
+    | NoCheckpoint
+    /// A complete checkpoint, in this folder (the one asked about, or the DIR.tmp or DIR.old a crash left beside it).
+    | Complete of folder: string
+    /// Files are there but no complete checkpoint; what is wrong, naming the file.
+    | Damaged of problem: string
+
 /// The pure loss functions of Vae.Core.Losses.VaeLoss, curried (Kingma and Welling 2013, §2.3 and App. B).
 /// Per-example results are [B]; the formulas and shapes are in the core's documentation.
 module Loss =
@@ -128,6 +137,14 @@ module Checkpoint =
         | :? System.IO.IOException
         | :? System.UnauthorizedAccessException as e -> Error(CheckpointError $"{dir}: {e.Message}")
         | :? Checkpoints.CheckpointException as e -> Error(CheckpointError e.Message)
+
+    /// What dir holds: no checkpoint, a complete one (and where), or a damaged one (and what is wrong).
+    let status (dir: string) : CheckpointState =
+        let s = Checkpoints.CheckpointStatus.Of(dir)
+        match s.Condition with
+        | Checkpoints.CheckpointCondition.Complete -> Complete(string s.Folder)
+        | Checkpoints.CheckpointCondition.Damaged -> Damaged(string s.Problem)
+        | _ -> NoCheckpoint
 
     /// Loads the checkpoint in dir onto the CPU.
     let load (dir: string) : Result<Loaded, VaeError> =

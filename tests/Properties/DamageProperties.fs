@@ -197,3 +197,18 @@ module Manifest =
                 // name a checkpoint never holds: each is damage. Only the honest manifest itself is complete.
                 if List.isEmpty extra then status.Condition = CheckpointCondition.Complete
                 else status.Condition = CheckpointCondition.Damaged && oneLine status.Problem))
+
+    [<Xunit.Fact>]
+    let ``The F# face tells the three states of a folder apart`` () =
+        let source = checkpoint.Force()
+        withTemp (fun dir ->
+            let ckpt = Path.Combine(dir, "ckpt")
+            Xunit.Assert.Equal(Vae.FSharp.NoCheckpoint, Vae.FSharp.Checkpoint.status ckpt)
+            Directory.CreateDirectory ckpt |> ignore
+            copyCheckpoint source ckpt
+            Xunit.Assert.Equal(Vae.FSharp.Complete ckpt, Vae.FSharp.Checkpoint.status ckpt)
+            let weights = Path.Combine(ckpt, "model.safetensors")
+            let bytes = File.ReadAllBytes weights
+            bytes[bytes.Length - 1] <- bytes[bytes.Length - 1] ^^^ 1uy
+            File.WriteAllBytes(weights, bytes)
+            Xunit.Assert.Equal(Vae.FSharp.Damaged "model.safetensors does not match its manifest.json: another size or SHA-256", Vae.FSharp.Checkpoint.status ckpt))
