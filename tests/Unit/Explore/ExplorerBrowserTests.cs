@@ -33,7 +33,6 @@ public sealed class ExplorerBrowserTests
     [Fact]
     public async Task The_page_shows_the_map_legend_live_decodes_sliders_interpolation_samples_and_facts_in_a_real_browser()
     {
-        var watch = Stopwatch.StartNew();
         var (server, url) = await StartExplore("--checkpoint", "results/mnist-z2-warmup/checkpoint", "--port", "0", "--device", "cpu");
         try
         {
@@ -92,7 +91,6 @@ public sealed class ExplorerBrowserTests
             });
             Assert.True(colours.Count > 200, $"only {colours.Count} colours: the page looks blank");
             Assert.True(light < 0.9 * shot.Width * shot.Height / 2, "the screenshot is nearly all white");
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"the browser test took {watch.Elapsed.TotalSeconds:F0} s");
         }
         finally
         {
