@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using TorchSharp;
+using TorchSharp.PyBridge;
 using Vae.Core.Checkpoints;
 using Vae.Core.Config;
 using Vae.Core.Training;
@@ -146,5 +147,40 @@ public sealed class CheckpointLayoutTests
         model.to(torch.float64);
         var e = Assert.Throws<InvalidOperationException>(() => SafetensorsFile.Write(dir.File("w.safetensors"), model));
         Assert.Equal($"parameter '{model.named_parameters().First().name}' is Float64; checkpoints hold float32", e.Message);
+    }
+}
+
+/// <summary>Restoring a run that averages its weights, and resuming across the averaging setting.</summary>
+public sealed class AveragedCheckpointRestoreTests
+{
+    static Vae.Core.Training.TrainingHistory Train(string ckpt, double emaDecay, bool resume, int epochs)
+    {
+        using var images = Synthetic.Images(128, 1);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 1, torch.CPU);
+        return Trainer.Fit(model, Synthetic.Fast(epochs, ckpt) with { EmaDecay = emaDecay }, new TrainingData(images, null), new TrainingOptions { Resume = resume });
+    }
+
+    [Fact]
+    public void The_public_restore_of_an_averaging_run_loads_the_average_that_model_safetensors_holds()
+    {
+        using var dir = new TempDir();
+        string ckpt = dir.File("ckpt");
+        Train(ckpt, 0.9, resume: false, epochs: 1);
+        using var model = Trainer.CreateModel(Synthetic.SmallConv, 5, torch.CPU);
+        Checkpoint.Restore(ckpt, model, null, null);
+        using var saved = Trainer.CreateModel(Synthetic.SmallConv, 6, torch.CPU);
+        saved.load_safetensors(Path.Combine(ckpt, "model.safetensors"), strict: true);   // TorchSharp.PyBridge's reader: independent of ours
+        Assert.Equal(Synthetic.Weights(saved), Synthetic.Weights(model));
+    }
+
+    [Fact]
+    public void Resuming_a_plain_run_with_averaging_is_refused_as_another_protocol()
+    {
+        using var dir = new TempDir();
+        string ckpt = dir.File("ckpt");
+        Train(ckpt, 0, resume: false, epochs: 1);
+        var e = Assert.Throws<CheckpointException>(() => Train(ckpt, 0.9, resume: true, epochs: 2));
+        Assert.StartsWith($"{ckpt}: the checkpoint was trained with another protocol (", e.Message);
+        Assert.Contains("emaDecay", e.Message);
     }
 }
