@@ -64,7 +64,7 @@ public sealed class VariationalAutoencoder : nn.Module<Tensor, Generator, VaeOut
     {
         var posterior = Encode(x);
         var z = Reparameterize(posterior.Mu, posterior.LogVar, generator);
-        var dropoutNoise = training && Config.DecoderDropout > 0 ? generator : null;
+        var dropoutNoise = training ? generator : null;   // Dropout.Apply draws nothing when the rate is 0
         return new VaeOutput(decoder.call(z, dropoutNoise), posterior.Mu, posterior.LogVar, z);
     }
 }
