@@ -30,7 +30,7 @@ internal static class Manifest
     /// </summary>
     public static string? Problem(string folder, bool requireManifest = false)
     {
-        if (!File.Exists(Path.Combine(folder, CheckpointFiles.Manifest)) && new FileInfo(Path.Combine(folder, CheckpointFiles.Manifest)).LinkTarget is null)
+        if (!Present(folder))
         {
             if (requireManifest) return $"{CheckpointFiles.Manifest} is missing";
             foreach (string name in new[] { CheckpointFiles.Weights, CheckpointFiles.State })
@@ -50,8 +50,14 @@ internal static class Manifest
     }
 
     /// <summary>Whether the manifest of <paramref name="folder"/> (when there is one) lists <paramref name="name"/>.</summary>
-    public static bool ListsOrAbsent(string folder, string name) =>
-        !File.Exists(Path.Combine(folder, CheckpointFiles.Manifest)) || (Read(folder).Entries?.Any(e => e.Name == name) ?? false);
+    public static bool ListsOrAbsent(string folder, string name) => !Present(folder) || (Read(folder).Entries?.Any(e => e.Name == name) ?? false);
+
+    /// <summary>Whether <paramref name="folder"/> has a manifest.json: a file, or a link (a dangling one is damage, not absence).</summary>
+    static bool Present(string folder)
+    {
+        string path = Path.Combine(folder, CheckpointFiles.Manifest);
+        return File.Exists(path) || new FileInfo(path).LinkTarget is not null;
+    }
 
     /// <summary>The manifest's entries, checked, or what is wrong with it.</summary>
     static (List<ManifestEntry>? Entries, string? Problem) Read(string folder)

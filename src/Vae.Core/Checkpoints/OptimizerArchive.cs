@@ -30,7 +30,7 @@ internal static class OptimizerArchive
     public static void Load(string folder, string dir, TorchSharp.Modules.OptimizerHelper optimizer, VariationalAutoencoder model)
     {
         string path = Path.Combine(folder, CheckpointFiles.Optimizer);
-        using (CheckpointFiles.OpenRead(folder, CheckpointFiles.Optimizer, dir)) { } // a regular file within its bound
+        if (CheckpointFiles.Problem(folder, CheckpointFiles.Optimizer) is string problem) throw CheckpointFiles.Damaged(dir, problem); // a regular file within its bound
         CheckEntries(path, model, dir);
         try { optimizer.load_py(path); }
         catch (InvalidOperationException e) when (e.Message.StartsWith("Sequence contains no", StringComparison.Ordinal))

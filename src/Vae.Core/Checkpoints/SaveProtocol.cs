@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.PyBridge;
 using Vae.Core.Config;
 using Vae.Core.Models;
 using Vae.Core.Training;

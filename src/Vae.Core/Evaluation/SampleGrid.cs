@@ -38,13 +38,20 @@ public static class SampleGrid
         }
     }
 
+    /// <summary>Images in [0, 1] as bytes 0–255 (clamped, rounded), on the CPU; [N, C, H, W] → [N, C, H, W] uint8.</summary>
+    internal static Tensor Quantize(Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
+        return scope.MoveToOuter(images.detach().cpu().clamp(0, 1).mul(255).round().to_type(ScalarType.Byte));
+    }
+
     /// <summary>The grid's pixels, in the layout <see cref="Save"/> writes (the CLI encodes the same pixels its own way).</summary>
     internal static GridPixels Layout(Tensor images, int columns, int scale)
     {
         if (images.dim() != 4 || images.shape[1] is not (1 or 3))
             throw new ArgumentException($"images must be [N, C, H, W] with C = 1 or 3, got [{string.Join(", ", images.shape)}]", nameof(images));
         if (columns < 1 || scale < 1) throw new ArgumentException($"columns and scale must be at least 1, got {columns} and {scale}");
-        using var bytes = images.detach().cpu().clamp(0, 1).mul(255).round().to_type(ScalarType.Byte).contiguous(); // [N, C, H, W]
+        using var bytes = Quantize(images).contiguous(); // [N, C, H, W]
         int n = (int)bytes.shape[0], c = (int)bytes.shape[1], h = (int)bytes.shape[2], w = (int)bytes.shape[3];
         byte[] data = bytes.data<byte>().ToArray();
         int rows = Math.Max(1, (n + columns - 1) / columns), cellW = w * scale, cellH = h * scale;

@@ -191,7 +191,7 @@ public static class Trainer
                 long globalStep = (long)(epoch - 1) * steps + step - 1;
                 if (config.Schedule != LearningRateSchedule.Constant || config.WarmupSteps > 0)
                     SetLearningRate(optimizer, LearningRateAt(config, globalStep, totalSteps));
-                var x = data.Train.index_select(0, index.device == device ? index : index.to(device)); // [B, C, H, W]
+                var x = data.Train.index_select(0, index.to(device));                 // [B, C, H, W]; the indices go where the data is
                 if (config.Binarization == Binarization.Dynamic) x = Noise.Bernoulli(x, generator); // {0, 1} [B, C, H, W]
                 options.Trace?.Invoke(new StepTrace(epoch, globalStep, x, optimizer));
                 var sums = TrainStep(model, optimizer, x, generator, KlWeightAt(config, globalStep, steps));

@@ -198,9 +198,7 @@ public static class DatasetStore
         var status = RegularFile.Stat(folder);
         string? problem = status switch
         {
-            { Error: 40 } => "is a symbolic link that loops",
-            { Error: 2 } => "is a symbolic link to nothing",
-            { Error: int errno } => $"cannot be examined (errno {errno})",
+            { Error: int errno } => RegularFile.LookupFailure(folder, errno),
             { Type: RegularFile.FileType.Directory } => null,
             _ => "is not a folder",
         };

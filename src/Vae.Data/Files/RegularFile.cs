@@ -17,20 +17,22 @@ internal static class RegularFile
     public static string? Problem(string path, long maxBytes, string what)
     {
         var status = Stat(path);
-        if (status is { Error: int errno })
-            return errno switch
-            {
-                2 => File.Exists(path) || new FileInfo(path).LinkTarget is not null ? "is a symbolic link to nothing" : "does not exist",   // ENOENT
-                40 => "is a symbolic link that loops",                                                                                     // ELOOP
-                13 => "cannot be read (permission denied)",                                                                              // EACCES
-                20 => "lies under something that is not a folder",                                                                       // ENOTDIR
-                _ => $"cannot be examined (errno {errno})",
-            };
+        if (status is { Error: int errno }) return LookupFailure(path, errno);
         var (type, size) = (status!.Value.Type, status.Value.Size);
         if (type != FileType.Regular) return $"is {Describe(type)}, not a regular file";
         if (size > maxBytes) return $"is {size:N0} bytes, more than the {maxBytes:N0} {what} can hold";
         return null;
     }
+
+    /// <summary>Why the look-up of <paramref name="path"/> failed with <paramref name="errno"/>, in words ("is a symbolic link that loops").</summary>
+    internal static string LookupFailure(string path, int errno) => errno switch
+    {
+        2 => File.Exists(path) || new FileInfo(path).LinkTarget is not null ? "is a symbolic link to nothing" : "does not exist",   // ENOENT
+        40 => "is a symbolic link that loops",                                                                                     // ELOOP
+        13 => "cannot be read (permission denied)",                                                                              // EACCES
+        20 => "lies under something that is not a folder",                                                                       // ENOTDIR
+        _ => $"cannot be examined (errno {errno})",
+    };
 
     /// <summary>Opens <paramref name="path"/> for reading after <see cref="Problem"/> found nothing; otherwise throws what <paramref name="error"/> makes of the problem.</summary>
     public static FileStream OpenRead(string path, long maxBytes, string what, Func<string, Exception> error)

@@ -122,7 +122,7 @@ internal sealed class ExplorerSession : IDisposable
     internal static byte[][] ToBytes(Tensor images)
     {
         using var scope = torch.NewDisposeScope();
-        var bytes = images.detach().cpu().clamp(0, 1).mul(255).round().to_type(ScalarType.Byte).permute(0, 2, 3, 1).contiguous(); // [B, H, W, C]
+        var bytes = SampleGrid.Quantize(images).permute(0, 2, 3, 1).contiguous(); // [B, H, W, C], the figures' 0–255 rounding
         var all = bytes.data<byte>().ToArray();
         int per = all.Length / (int)bytes.shape[0];
         return Enumerable.Range(0, (int)bytes.shape[0]).Select(i => all.AsSpan(i * per, per).ToArray()).ToArray();
