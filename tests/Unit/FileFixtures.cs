@@ -30,4 +30,16 @@ internal static class FileFixtures
         Assert.True(task.Wait(TimeSpan.FromSeconds(seconds)), $"no answer within {seconds} s (a hang)");
         return task.Result;
     }
+
+    /// <summary>
+    /// As <see cref="WithinSeconds{T}"/>, and also the bytes <paramref name="action"/> allocated on its own thread:
+    /// a per-thread count, so tests running in parallel in the same process do not add to it.
+    /// </summary>
+    public static (T Result, long Allocated) WithinSecondsAllocating<T>(int seconds, Func<T> action) =>
+        WithinSeconds(seconds, () =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var result = action();
+            return (result, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
 }
