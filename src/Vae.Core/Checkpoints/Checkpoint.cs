@@ -64,27 +64,52 @@ public static class Checkpoint
         Restore(CheckpointStatus.Of(dir), model, optimizer, generator, notice, null, freshOptimizer: false);
 
     /// <summary>
-    /// <see cref="Restore(string, VariationalAutoencoder, optim.Optimizer?, Generator?, Action{string}?)"/> on an examined
-    /// folder; for a run that averages its weights, <paramref name="average"/> receives model.safetensors and the model
-    /// training.safetensors. With <paramref name="freshOptimizer"/>, a missing optimizer.pt leaves the optimizer fresh and
-    /// says so through <paramref name="notice"/>.
+    /// The refusals of a resume, decided from trainer.json and the manifest alone (no weights are read), so a command can
+    /// give them before it loads any data: another model, no finished epoch, another protocol or more epochs than asked
+    /// for (with <paramref name="training"/>), an averaging run without its training weights (with
+    /// <paramref name="averaging"/>), and no optimizer.pt when <paramref name="restoresOptimizer"/> unless
+    /// <paramref name="freshOptimizer"/>. Returns the checkpoint's state.
     /// </summary>
-    internal static CheckpointState Restore(CheckpointStatus status, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator,
-        Action<string>? notice, WeightAverage? average, bool freshOptimizer)
+    /// <exception cref="CheckpointException">The checkpoint cannot be resumed so; the message says why and what to do.</exception>
+    internal static CheckpointState CheckResume(CheckpointStatus status, ModelConfig model, TrainingConfig? training, bool averaging,
+        bool restoresOptimizer, bool freshOptimizer)
     {
         string dir = status.Dir, folder = status.CompleteFolder();
         var state = TrainerStateFile.Read(folder, dir);
-        if (!model.Config.Equals(state.Model))
-            throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({ConfigJson.Differences(state.Model, model.Config, "in the checkpoint", "asked for")}); resume with the same options or use another folder");
+        if (!model.Equals(state.Model))
+            throw new CheckpointException($"{dir}: the checkpoint was made for a different model ({ConfigJson.Differences(state.Model, model, "in the checkpoint", "asked for")}); resume with the same options or use another folder");
         if (state.Epoch < 1)
             throw new CheckpointException($"{dir}: {CheckpointFiles.State} records no finished epoch, so there is nothing to resume (training saves after each epoch; this folder was written by something else); train in another folder");
-        bool averaging = average is not null && state.Training.EmaDecay > 0;
-        if (averaging && !Present(folder, CheckpointFiles.TrainingWeights))
+        if (training is not null)
+        {
+            var saved = state.Training with { Epochs = training.Epochs, CheckpointDir = training.CheckpointDir, Device = training.Device };
+            if (saved != training)
+                throw new CheckpointException($"{dir}: the checkpoint was trained with another protocol ({ConfigJson.Differences(saved, training, "in the checkpoint", "asked for")}); resume with the same settings or use another folder");
+            if (state.Epoch > training.Epochs)
+                throw new CheckpointException($"{dir}: the checkpoint has {state.Epoch} epochs, more than the {training.Epochs} asked for; ask for at least {state.Epoch} or use another folder");
+        }
+        if (averaging && state.Training.EmaDecay > 0 && !Present(folder, CheckpointFiles.TrainingWeights))
             throw new CheckpointException($"{dir}: {CheckpointFiles.TrainingWeights} is missing; a run that averages its weights resumes from its training weights, and this folder holds only the average ({CheckpointFiles.Weights}); train again in another folder");
-        var helper = optimizer as TorchSharp.Modules.OptimizerHelper;
-        bool hasOptimizer = Present(folder, CheckpointFiles.Optimizer);
-        if (helper is not null && !hasOptimizer && !freshOptimizer)
+        if (restoresOptimizer && !Present(folder, CheckpointFiles.Optimizer) && !freshOptimizer)
             throw new CheckpointException($"{dir}: {CheckpointFiles.Optimizer} is missing (or not in {CheckpointFiles.Manifest}), so the optimizer's state cannot be restored; resume with --fresh-optimizer to continue with a fresh optimizer, or train again in another folder");
+        return state;
+    }
+
+    /// <summary>
+    /// <see cref="Restore(string, VariationalAutoencoder, optim.Optimizer?, Generator?, Action{string}?)"/> on an examined
+    /// folder, after the refusals of <see cref="CheckResume"/> (the protocol's with <paramref name="training"/>); for a run
+    /// that averages its weights, <paramref name="average"/> receives model.safetensors and the model training.safetensors.
+    /// With <paramref name="freshOptimizer"/>, a missing optimizer.pt leaves the optimizer fresh and says so through
+    /// <paramref name="notice"/>.
+    /// </summary>
+    internal static CheckpointState Restore(CheckpointStatus status, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator,
+        Action<string>? notice, WeightAverage? average, bool freshOptimizer, TrainingConfig? training = null)
+    {
+        string dir = status.Dir, folder = status.CompleteFolder();
+        var helper = optimizer as TorchSharp.Modules.OptimizerHelper;
+        var state = CheckResume(status, model.Config, training, average is not null, helper is not null, freshOptimizer);
+        bool averaging = average is not null && state.Training.EmaDecay > 0;
+        bool hasOptimizer = Present(folder, CheckpointFiles.Optimizer);
         LoadWeights(folder, dir, model);
         if (averaging)
         {

@@ -158,14 +158,9 @@ public static class Trainer
         var history = new List<EpochMetrics>();
         var status = config.CheckpointDir is string examined ? CheckpointStatus.Of(examined) : null;
         if (status?.Condition == CheckpointCondition.Damaged) throw status.Error(); // with or without Resume: never trained over
-        if (options.Resume && status is { IsComplete: true, Dir: var resumeDir })
+        if (options.Resume && status is { IsComplete: true })
         {
-            var state = Checkpoint.Restore(status, model, optimizer, generator, options.OnNotice, average, options.FreshOptimizer);
-            var saved = state.Training with { Epochs = config.Epochs, CheckpointDir = config.CheckpointDir, Device = config.Device };
-            if (saved != config)
-                throw new CheckpointException($"{resumeDir}: the checkpoint was trained with another protocol ({ConfigJson.Differences(saved, config, "in the checkpoint", "asked for")}); resume with the same settings or use another folder");
-            if (state.Epoch > config.Epochs)
-                throw new CheckpointException($"{resumeDir}: the checkpoint has {state.Epoch} epochs, more than the {config.Epochs} asked for; ask for at least {state.Epoch} or use another folder");
+            var state = Checkpoint.Restore(status, model, optimizer, generator, options.OnNotice, average, options.FreshOptimizer, config);
             history.AddRange(state.History);
         }
         var batchOptions = new BatchOptions(config.BatchSize, Shuffle: true, DropLast: false);

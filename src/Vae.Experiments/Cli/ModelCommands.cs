@@ -82,6 +82,8 @@ internal static class ModelCommands
             else if (resuming && !status.IsComplete)
                 Console.Error.WriteLine($"no checkpoint in {training.CheckpointDir} to resume; starting at epoch 1");
             bool hasCheckpoint = status.IsComplete && !restarting;
+            if (resuming && hasCheckpoint) // the refusals of a resume, before any data is loaded
+                Checkpoint.CheckResume(status, model, training, averaging: training.EmaDecay > 0, restoresOptimizer: true, r.GetValue(freshOptimizer));
             var dev = Devices.Resolve(r.GetValue(device)!);
             var data = Options.Data(r.GetValue(dataDir));
             using var train = Limited(DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);

@@ -113,20 +113,59 @@ public sealed class CheckpointRefusalTests
 [Collection("console")]
 public sealed class ContinueCommittedCheckpointTests
 {
-    [Fact]
-    public void The_readme_recipe_continues_the_committed_checkpoint_for_one_more_epoch_with_a_fresh_optimizer()
+    /// <summary>The README's `vae train` line for continuing a committed checkpoint, without `vae`.</summary>
+    static List<string> ReadmeRecipe()
     {
         string readme = File.ReadAllText(Path.Combine(CliRunner.RepoRoot(), "README.md"));
         int at = readme.IndexOf("To continue training from a committed `results/` checkpoint", StringComparison.Ordinal);
         var block = System.Text.RegularExpressions.Regex.Match(readme[at..], "```bash\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
         string command = block.Replace("\\\n", " ").Split('\n').Single(l => l.StartsWith("vae train", StringComparison.Ordinal)).Split("  #")[0];
-        using var dir = new TempDir();
+        return command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+    }
+
+    /// <summary>A run folder holding a copy of results/mnist-z2-warmup/checkpoint (30 epochs, no optimizer.pt).</summary>
+    static string CommittedCopy(TempDir dir)
+    {
         string run = dir.File("more");
-        Directory.CreateDirectory(run);
         string source = Path.Combine(CliRunner.RepoRoot(), "results", "mnist-z2-warmup", "checkpoint");
         Directory.CreateDirectory(Path.Combine(run, "checkpoint"));
         foreach (string f in Directory.GetFiles(source)) File.Copy(f, Path.Combine(run, "checkpoint", Path.GetFileName(f)));
-        var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        return run;
+    }
+
+    [Theory]
+    [InlineData("", "optimizer.pt is missing (or not in manifest.json), so the optimizer's state cannot be restored; resume with --fresh-optimizer to continue with a fresh optimizer, or train again in another folder")]
+    [InlineData("--epochs 5", "the checkpoint has 30 epochs, more than the 5 asked for; ask for at least 30 or use another folder")]
+    [InlineData("--lr 0.01", "the checkpoint was trained with another protocol (learningRate: 0.002 in the checkpoint, 0.01 asked for); resume with the same settings or use another folder")]
+    [InlineData("--latent 3", "the checkpoint was made for a different model (latentDim: 2 in the checkpoint, 3 asked for); resume with the same options or use another folder")]
+    public void A_resume_the_checkpoint_cannot_take_is_refused_before_any_data_is_loaded(string change, string problem)
+    {
+        using var dir = new TempDir();
+        string run = CommittedCopy(dir);
+        var before = FileFixtures.Snapshot(run);
+        var args = ReadmeRecipe();
+        args[args.IndexOf("--out") + 1] = run;
+        if (change.Length == 0) args.Remove("--fresh-optimizer");
+        else
+        {
+            string option = change.Split(' ')[0], value = change.Split(' ')[1];
+            if (args.IndexOf(option) is int at and >= 0) args[at + 1] = value;
+            else args.AddRange([option, value]);
+        }
+        args.AddRange(["--data-dir", dir.File("no-data-here")]); // a data folder the command would create and fill
+        var r = FileFixtures.WithinSeconds(60, () => CliRunner.Run([.. args]));
+        Assert.Equal(1, r.Code);
+        Assert.Equal($"vae: {Path.Combine(run, "checkpoint")}: {problem}", Assert.Single(r.Err.TrimEnd().Split('\n')));
+        Assert.False(Directory.Exists(dir.File("no-data-here")));
+        Assert.Equal(before, FileFixtures.Snapshot(run));
+    }
+
+    [Fact]
+    public void The_readme_recipe_continues_the_committed_checkpoint_for_one_more_epoch_with_a_fresh_optimizer()
+    {
+        using var dir = new TempDir();
+        string run = CommittedCopy(dir);
+        var args = ReadmeRecipe();
         args[args.IndexOf("--out") + 1] = run;
         args[args.IndexOf("--epochs") + 1] = "31";
         args.AddRange(["--limit", "64"]);
