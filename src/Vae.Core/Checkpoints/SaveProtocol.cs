@@ -71,7 +71,7 @@ internal static class SaveProtocol
         if (status.Folder is not string source || source == dir) return;
         if (Directory.Exists(dir))
         {
-            if (Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Move(dir, AsideName(dir)); // keep the damaged folder
+            if (Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Move(dir, AsideName(dir, DateTime.Now)); // keep the damaged folder
             else Directory.Delete(dir);
         }
         Directory.Move(source, dir);
@@ -85,7 +85,7 @@ internal static class SaveProtocol
     public static string? MoveAside(string dir)
     {
         string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
-        string aside = AsideName(full);
+        string aside = AsideName(full, DateTime.Now);
         string? moved = null;
         foreach (string suffix in new[] { "", ".tmp", ".old" })
         {
@@ -99,10 +99,10 @@ internal static class SaveProtocol
         return moved;
     }
 
-    /// <summary>A fresh <c>DIR.aside-yyyyMMdd-HHmmss[-N]</c> beside <paramref name="full"/> (with its .tmp and .old names free too).</summary>
-    static string AsideName(string full)
+    /// <summary>A fresh <c>DIR.aside-yyyyMMdd-HHmmss[-N]</c> for the time <paramref name="now"/> beside <paramref name="full"/> (with its .tmp and .old names free too).</summary>
+    internal static string AsideName(string full, DateTime now)
     {
-        string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        string stamp = now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture);
         string aside = $"{full}.aside-{stamp}";
         for (int i = 2; new[] { "", ".tmp", ".old" }.Any(x => Directory.Exists(aside + x) || File.Exists(aside + x)); i++)
             aside = $"{full}.aside-{stamp}-{i}";

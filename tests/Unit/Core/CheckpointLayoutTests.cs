@@ -63,6 +63,20 @@ public sealed class CheckpointLayoutTests
     }
 
     [Fact]
+    public void An_aside_name_is_taken_while_any_of_its_three_forms_exists_and_the_next_number_is_tried()
+    {
+        using var dir = new TempDir();
+        string full = dir.File("ckpt");
+        var now = new DateTime(2026, 11, 29, 3, 4, 5);
+        Assert.Equal(full + ".aside-20261129-030405", SaveProtocol.AsideName(full, now));
+        File.WriteAllText(full + ".aside-20261129-030405.old", "");          // only its .old form exists: taken
+        Directory.CreateDirectory(full + ".aside-20261129-030405-2.tmp");    // only its .tmp form exists: taken
+        Assert.Equal(full + ".aside-20261129-030405-3", SaveProtocol.AsideName(full, now));
+        Directory.CreateDirectory(full + ".aside-20261129-030405-3");
+        Assert.Equal(full + ".aside-20261129-030405-4", SaveProtocol.AsideName(full, now));
+    }
+
+    [Fact]
     public void Moving_aside_only_an_old_copy_returns_its_new_place()
     {
         using var dir = new TempDir();

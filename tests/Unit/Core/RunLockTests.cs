@@ -64,14 +64,24 @@ public sealed class RunLockTests
     }
 
     [Fact]
-    public void A_released_claim_removes_its_lock_file()
+    public void A_released_claim_removes_its_lock_file_and_closes_its_handle()
     {
         using var dir = new TempDir();
         string run = dir.File("run");
-        using (Vae.Core.Checkpoints.RunLock.Acquire(run)) Assert.True(File.Exists(run + ".lock"));
+        using (Vae.Core.Checkpoints.RunLock.Acquire(run))
+        {
+            Assert.True(File.Exists(run + ".lock"));
+            Assert.Contains(OpenFiles(), f => f.StartsWith(run + ".lock", StringComparison.Ordinal));
+        }
         Assert.False(File.Exists(run + ".lock"));
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+        // A removed file held open shows in /proc/self/fd as "PATH (deleted)": the handle must be gone too.
+        Assert.DoesNotContain(OpenFiles(), f => f.StartsWith(run + ".lock", StringComparison.Ordinal));
     }
+
+    /// <summary>What this process's file descriptors point at (Linux: the targets of /proc/self/fd).</summary>
+    static List<string> OpenFiles() =>
+        [.. new DirectoryInfo("/proc/self/fd").GetFileSystemInfos().Select(fd => { try { return fd.LinkTarget ?? ""; } catch (IOException) { return ""; } })];
 
     [Fact]
     public void A_place_where_no_lock_file_can_be_made_is_not_said_to_be_busy()
