@@ -66,8 +66,9 @@ public static class Checkpoint
     /// <summary>
     /// The refusals of a resume, decided from trainer.json and the manifest alone (no weights are read), so a command can
     /// give them before it loads any data: another model, no finished epoch, another protocol or more epochs than asked
-    /// for (with <paramref name="training"/>), an averaging run without its training weights (with
-    /// <paramref name="averaging"/>), and no optimizer.pt when <paramref name="restoresOptimizer"/> unless
+    /// for (with <paramref name="training"/>), an averaging run without its training weights
+    /// (<paramref name="averaging"/>: the run averages its weights, which <paramref name="training"/>'s protocol check ties
+    /// to the checkpoint's), and no optimizer.pt when <paramref name="restoresOptimizer"/> unless
     /// <paramref name="freshOptimizer"/>. Returns the checkpoint's state.
     /// </summary>
     /// <exception cref="CheckpointException">The checkpoint cannot be resumed so; the message says why and what to do.</exception>
@@ -88,7 +89,7 @@ public static class Checkpoint
             if (state.Epoch > training.Epochs)
                 throw new CheckpointException($"{dir}: the checkpoint has {state.Epoch} epochs, more than the {training.Epochs} asked for; ask for at least {state.Epoch} or use another folder");
         }
-        if (averaging && state.Training.EmaDecay > 0 && !Present(folder, CheckpointFiles.TrainingWeights))
+        if (averaging && !Present(folder, CheckpointFiles.TrainingWeights))
             throw new CheckpointException($"{dir}: {CheckpointFiles.TrainingWeights} is missing; a run that averages its weights resumes from its training weights, and this folder holds only the average ({CheckpointFiles.Weights}); train again in another folder");
         if (restoresOptimizer && !Present(folder, CheckpointFiles.Optimizer) && !freshOptimizer)
             throw new CheckpointException($"{dir}: {CheckpointFiles.Optimizer} is missing (or not in {CheckpointFiles.Manifest}), so the optimizer's state cannot be restored; resume with --fresh-optimizer to continue with a fresh optimizer, or train again in another folder");
@@ -108,7 +109,7 @@ public static class Checkpoint
         string dir = status.Dir, folder = status.CompleteFolder();
         var helper = optimizer as TorchSharp.Modules.OptimizerHelper;
         var state = CheckResume(status, model.Config, training, average is not null, helper is not null, freshOptimizer);
-        bool averaging = average is not null && state.Training.EmaDecay > 0;
+        bool averaging = average is not null;
         bool hasOptimizer = Present(folder, CheckpointFiles.Optimizer);
         LoadWeights(folder, dir, model);
         if (averaging)

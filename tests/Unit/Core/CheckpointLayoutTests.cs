@@ -37,7 +37,12 @@ public sealed class CheckpointLayoutTests
         Sparse(dir.File(name), bound);
         Assert.Null(CheckpointFiles.Problem(dir.Path, name));
         Sparse(dir.File(name), bound + 1);
-        Assert.Equal($"{name} is {bound + 1:N0} bytes, more than the {bound:N0} a {name} can hold", CheckpointFiles.Problem(dir.Path, name));
+        string problem = $"{name} is {bound + 1:N0} bytes, more than the {bound:N0} a {name} can hold";
+        Assert.Equal(problem, CheckpointFiles.Problem(dir.Path, name));
+        // The readers refuse it themselves too, with the damage line, whatever the caller examined before.
+        string damaged = CheckpointFiles.Damaged(dir.Path, problem).Message;
+        Assert.Equal(damaged, Assert.Throws<CheckpointException>(() => CheckpointFiles.ReadText(dir.Path, name, dir.Path)).Message);
+        Assert.Equal(damaged, Assert.Throws<CheckpointException>(() => CheckpointFiles.OpenRead(dir.Path, name, dir.Path)).Message);
     }
 
     [Fact]
