@@ -175,6 +175,8 @@ public sealed class CheckpointDamageTests
     [InlineData("null", "manifest.json lists no files")]
     [InlineData("[]", "manifest.json lists no files")]
     [InlineData("""{"Name":"trainer.json"}""", "manifest.json is not a valid manifest (a JSON list of names, sizes and SHA-256s)")]
+    [InlineData("""[{"Name":"trainer.json","Bytes":1,"Sha256":"00"}]""", "manifest.json does not list model.safetensors")]
+    [InlineData("""[{"Name":"model.safetensors","Bytes":1,"Sha256":"00"}]""", "manifest.json does not list trainer.json")]
     public void A_manifest_that_names_anything_but_a_checkpoint_file_is_damage(string manifest, string problem)
     {
         using var dir = new TempDir();
