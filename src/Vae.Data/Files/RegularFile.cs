@@ -27,7 +27,7 @@ internal static class RegularFile
     /// <summary>Why the look-up of <paramref name="path"/> failed with <paramref name="errno"/>, in words ("is a symbolic link that loops").</summary>
     internal static string LookupFailure(string path, int errno) => errno switch
     {
-        2 => File.Exists(path) || new FileInfo(path).LinkTarget is not null ? "is a symbolic link to nothing" : "does not exist",   // ENOENT
+        2 => new FileInfo(path).LinkTarget is not null ? "is a symbolic link to nothing" : "does not exist",   // ENOENT: the name itself may be a link
         40 => "is a symbolic link that loops",                                                                                     // ELOOP
         13 => "cannot be read (permission denied)",                                                                              // EACCES
         20 => "lies under something that is not a folder",                                                                       // ENOTDIR
