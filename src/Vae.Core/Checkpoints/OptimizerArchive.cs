@@ -37,7 +37,7 @@ internal static class OptimizerArchive
         {
             throw new CheckpointException($"{dir}: {CheckpointFiles.Optimizer} lacks a tensor that its pickle refers to (an entry of its data/ folder is missing); the file is damaged", e);
         }
-        catch (Exception e) when (e is not OutOfMemoryException and not CheckpointException)
+        catch (Exception e) when (e is not OutOfMemoryException) // load_py's own failures (it throws no CheckpointException)
         {
             throw new CheckpointException($"{dir}: {CheckpointFiles.Optimizer} is corrupt ({e.Message.Split('\n')[0]})", e);
         }

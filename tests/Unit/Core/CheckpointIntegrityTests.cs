@@ -166,8 +166,11 @@ public sealed class CheckpointIntegrityTests
         Assert.Equal(new CheckpointStatus(ckpt, CheckpointCondition.None, null, null), CheckpointStatus.Of(ckpt));
         Directory.CreateDirectory(ckpt);
         Assert.Equal(CheckpointCondition.None, CheckpointStatus.Of(ckpt).Condition);
+        Assert.Equal($"{ckpt}: no checkpoint here (expected model.safetensors and trainer.json); train first or check the path", CheckpointStatus.Of(ckpt).Error().Message);
         Save(ckpt, 1);
         Assert.Equal(new CheckpointStatus(ckpt, CheckpointCondition.Complete, ckpt, null), CheckpointStatus.Of(ckpt));
+        // A complete folder has no error to give: asking for one is a programming error, said as such.
+        Assert.Equal("a complete checkpoint has no error", Assert.Throws<InvalidOperationException>(() => CheckpointStatus.Of(ckpt).Error()).Message);
     }
 
     static string Edited(TempDir dir, Action<JsonObject> edit)
