@@ -37,8 +37,8 @@ internal static class SafetensorsFile
         for (int i = json.Length; i < padded; i++) writer.Write((byte)' ');
         foreach (var (_, p) in tensors)
         {
-            using var host = p.detach().to(torch.CPU).contiguous();  // a copy on the CPU, whatever the parameter's device
-            writer.Write(host.bytes);
+            using var scope = torch.NewDisposeScope();                 // the chain's intermediates too (on a GPU, a full copy)
+            writer.Write(p.detach().to(torch.CPU).contiguous().bytes);  // a copy on the CPU, whatever the parameter's device
         }
     }
 

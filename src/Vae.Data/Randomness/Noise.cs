@@ -14,36 +14,30 @@ namespace Vae.Data.Randomness;
 internal static class Noise
 {
     /// <summary>ε ~ N(0, I) of <paramref name="shape"/>, on <paramref name="device"/>.</summary>
-    public static Tensor Normal(long[] shape, Generator generator, Device device, ScalarType dtype = ScalarType.Float32)
-    {
-        if (device.type == DeviceType.CPU) return torch.randn(shape, dtype, device, generator: generator);
-        using var host = torch.randn(shape, dtype, torch.CPU, generator: generator);
-        return host.to(device);
-    }
+    public static Tensor Normal(long[] shape, Generator generator, Device device, ScalarType dtype = ScalarType.Float32) =>
+        MovedTo(torch.randn(shape, dtype, torch.CPU, generator: generator), device);
 
     /// <summary>u ~ U[0, 1) of <paramref name="shape"/>, on <paramref name="device"/>.</summary>
-    public static Tensor Uniform(long[] shape, Generator generator, Device device, ScalarType dtype = ScalarType.Float32)
-    {
-        if (device.type == DeviceType.CPU) return torch.rand(shape, dtype, device, generator: generator);
-        using var host = torch.rand(shape, dtype, torch.CPU, generator: generator);
-        return host.to(device);
-    }
+    public static Tensor Uniform(long[] shape, Generator generator, Device device, ScalarType dtype = ScalarType.Float32) =>
+        MovedTo(torch.rand(shape, dtype, torch.CPU, generator: generator), device);
 
     /// <summary>x ~ Bernoulli(<paramref name="probabilities"/>) elementwise, on the probabilities' device.</summary>
     public static Tensor Bernoulli(Tensor probabilities, Generator generator)
     {
         if (probabilities.device.type == DeviceType.CPU) return torch.bernoulli(probabilities, generator);
         using var host = probabilities.cpu();
-        using var draw = torch.bernoulli(host, generator);
-        return draw.to(probabilities.device);
+        return MovedTo(torch.bernoulli(host, generator), probabilities.device);
     }
 
     /// <summary>A random permutation of 0 … <paramref name="count"/> − 1 (int64), on <paramref name="device"/>.</summary>
-    public static Tensor Permutation(long count, Generator generator, Device device)
+    public static Tensor Permutation(long count, Generator generator, Device device) =>
+        MovedTo(torch.randperm(count, generator: generator), device);
+
+    /// <summary>A draw made on the CPU, where <paramref name="device"/> wants it: itself on the CPU, else a copy (the draw disposed).</summary>
+    static Tensor MovedTo(Tensor draw, Device device)
     {
-        if (device.type == DeviceType.CPU) return torch.randperm(count, generator: generator);
-        using var host = torch.randperm(count, generator: generator);
-        return host.to(device);
+        if (device.type == DeviceType.CPU) return draw;
+        using (draw) return draw.to(device);
     }
 
     /// <summary>A generator for these draws, seeded with <paramref name="seed"/>: always on the CPU.</summary>

@@ -97,8 +97,8 @@ internal static class DeviceCheck
 
     static double[] Host(Tensor t)
     {
-        using var cpu = t.detach().to(torch.CPU).to_type(ScalarType.Float64).contiguous();
-        return cpu.data<double>().ToArray();
+        using var scope = torch.NewDisposeScope();
+        return t.detach().to(torch.CPU).to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
     }
 
     /// <summary>Saves from the device, loads on the CPU and back on the device: both loads equal the saved weights bit for bit.</summary>

@@ -90,5 +90,6 @@ internal static class ExplorerRequests
         _ => e.ValueKind.ToString().ToLowerInvariant(),
     };
 
-    static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    /// <summary>At most <paramref name="max"/> characters of <paramref name="s"/> for a message, "…" marking a cut.</summary>
+    internal static string Truncate(string s, int max = 40) => s.Length <= max ? s : s[..max] + "…";
 }

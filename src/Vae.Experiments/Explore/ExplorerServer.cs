@@ -88,7 +88,7 @@ internal static class ExplorerServer
         app.MapGet("/api/metrics", () => session.Facts.MetricsFile is string file
             ? Results.Bytes(Vae.Data.Files.RegularFile.ReadAllBytes(file, 16 << 20, "a metrics file", p => new BadRequestException($"{Path.GetFileName(file)} {p}")), "application/json")
             : Results.Json(new { error = "this run has no metrics.json or history.json beside its checkpoint" }, statusCode: StatusCodes.Status404NotFound));
-        app.MapFallback((HttpContext context) => Error(context, StatusCodes.Status404NotFound, $"no such page: {Truncate(context.Request.Path.Value ?? "")}"));
+        app.MapFallback((HttpContext context) => Error(context, StatusCodes.Status404NotFound, $"no such page: {ExplorerRequests.Truncate(context.Request.Path.Value ?? "", 80)}"));
     }
 
     /// <summary>What the page's fact panel and controls need.</summary>
@@ -143,6 +143,4 @@ internal static class ExplorerServer
     }
 
     static readonly JsonSerializerOptions ErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "…";
 }

@@ -103,11 +103,10 @@ internal sealed class ExplorerSession : IDisposable
     public byte[][] Decode(IReadOnlyList<double[]> z) => Gated(() =>
     {
         var flat = z.SelectMany(v => v.Select(x => (float)x)).ToArray();
-        using var latent = torch.tensor(flat, [z.Count, LatentDim]).to(device);   // [B, D]
+        using var scope = torch.NewDisposeScope();                                  // one per request: native memory stays flat
         using var _ = torch.inference_mode();
-        using var decoded = model.Decode(latent);                                   // [B, C, H, W]
-        using var images = Generation.ToImage(model, decoded);
-        return ToBytes(images);
+        var latent = torch.tensor(flat, [z.Count, LatentDim]).to(device);           // [B, D]
+        return ToBytes(Generation.ToImage(model, model.Decode(latent)));           // [B, C, H, W] → bytes
     });
 
     /// <summary><paramref name="count"/> images decoded from z ~ N(0, I) drawn with <paramref name="seed"/> (as <c>vae sample --seed</c> draws them).</summary>
