@@ -5,7 +5,7 @@
 # Usage: bash tools/record-public-api.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for lib in Vae.Data Vae.Core; do
+for lib in Vae.Core Vae.Data; do
   file=src/$lib/PublicAPI.Unshipped.txt
   new=$(dotnet build "src/$lib" -c Debug --no-incremental 2>&1 | grep "RS0016" | grep "src/$lib/$lib.csproj" \
         | sed -E "s/.*Symbol '(.*)' is not part of the declared public API.*/\1/" | sort -u || true)

@@ -52,6 +52,12 @@ public sealed class ImageDataset : IDisposable
         return new ImageDataset(Images[..count].clone(), Labels[..count].clone(), Info with { Count = count });
     }
 
+    /// <summary>
+    /// This dataset's images as the trainer's input, with <paramref name="test"/>'s images to evaluate on after epochs when
+    /// given; the datasets keep ownership of their tensors.
+    /// </summary>
+    public Vae.Core.Training.TrainingData ToTrainingData(ImageDataset? test = null) => new(Images, test?.Images);
+
     /// <summary>Moves the tensors to <paramref name="device"/> (returns a new dataset; this one stays valid).</summary>
     public ImageDataset To(Device device) => new(Images.to(device), Labels.to(device), Info);
 

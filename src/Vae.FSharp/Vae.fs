@@ -3,6 +3,8 @@ namespace Vae.FSharp
 open TorchSharp
 open Vae.Core
 open Vae.Core.Models
+open Vae.Core.Metrics
+open Vae.Core.Runtime
 open Vae.Core.Training
 open Vae.Data
 
@@ -59,7 +61,7 @@ module Data =
         | :? DatasetException as e -> Error(DataError(e.Kind, e.Message))
         | :? System.ArgumentException as e -> Error(DataError(DatasetErrorKind.Missing, e.Message))
 
-    /// The first n images of a dataset (a view; the original keeps ownership).
+    /// The first n images of a dataset, copied (a new dataset to dispose; the original stays valid).
     let take (n: int) (dataset: ImageDataset) = dataset.Take n
 
 module private Placement =
@@ -88,7 +90,7 @@ module Train =
         | Error e -> Error e
         | Ok c ->
             try
-                let data = TrainingData.From(train, Option.toObj test)
+                let data = train.ToTrainingData(Option.toObj test)
                 Ok (Trainer.Fit(model, TrainingConfig.toCore c, data, options))
             with
             | :? TrainingDivergedException as e -> Error(Diverged e.Message)
@@ -107,9 +109,17 @@ module Train =
 
 /// Evaluation.
 module Evaluate =
-    /// Mean per-example negative ELBO over the dataset (single-sample reconstruction term, analytic KL), with the core's evaluation seed.
+    /// Mean per-example negative ELBO over the dataset's images as they are (single-sample reconstruction term, analytic KL),
+    /// with the core's evaluation seed. To score a trained model on a test set, use testLoss, which applies the evaluation rule.
     let elbo (dataset: ImageDataset) (model: VariationalAutoencoder) : LossSummary =
         Evaluation.Evaluator.Evaluate(model, dataset.Images)
+
+    /// The test loss of a model trained under training, on dataset's images by the core's one evaluation rule
+    /// (Vae.Core.Evaluation.EvaluationSet: binarised once with a fixed seed when training binarised dynamically):
+    /// the number the trainer reports after an epoch and vae evaluate prints.
+    let testLoss (training: TrainingConfig) (dataset: ImageDataset) (model: VariationalAutoencoder) : LossSummary =
+        use scored = Evaluation.EvaluationSet.For(dataset.Images, (TrainingConfig.toCore training).Binarization)
+        scored.Score model
 
     /// Importance-weighted estimate of the mean log p(x) with k samples per image (Burda et al. 2015); the NLL is its negation.
     let logLikelihood (k: int) (dataset: ImageDataset) (model: VariationalAutoencoder) : float =

@@ -6,6 +6,7 @@ using TorchSharp;
 using Vae.Core.Checkpoints;
 using Vae.Core.Config;
 using Vae.Core.Evaluation;
+using Vae.Core.Runtime;
 using Vae.Core.Training;
 using Vae.Data;
 using Vae.Data.Acquisition;
@@ -22,7 +23,7 @@ using var subset = train.Take(2_000);
 var modelConfig = new ModelConfig() with { LatentDim = 2 };
 var training = new TrainingConfig { Dataset = "mnist", Epochs = 1, Seed = 1, Device = "cpu" };
 using var model = Trainer.CreateModel(modelConfig, training.Seed, torch.CPU);
-var history = Trainer.Fit(model, training, TrainingData.From(subset));
+var history = Trainer.Fit(model, training, subset.ToTrainingData());
 
 double elbo = Evaluator.Evaluate(model, test.Images).Total;
 Console.WriteLine($"test negative ELBO: {elbo.ToString("F6", CultureInfo.InvariantCulture)} nats per image");

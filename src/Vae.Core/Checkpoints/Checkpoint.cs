@@ -1,7 +1,7 @@
 using TorchSharp;
 using Vae.Core.Config;
 using Vae.Core.Models;
-using Vae.Core.Training;
+using Vae.Core.Metrics;
 using static TorchSharp.torch;
 
 namespace Vae.Core.Checkpoints;
@@ -58,7 +58,7 @@ public static class Checkpoint
     /// Loads weights, optimizer state and generator state into existing objects (for resuming). The optimizer's settings
     /// (step size, betas, eps, weight decay) stay those it was created with, the protocol's: optimizer.pt contributes its
     /// moment buffers only, and settings that differ in it are named through <paramref name="notice"/>. A checkpoint
-    /// without optimizer.pt is refused when an optimizer is given (see <see cref="TrainingOptions.FreshOptimizer"/>).
+    /// without optimizer.pt is refused when an optimizer is given (see <see cref="Training.TrainingOptions.FreshOptimizer"/>).
     /// </summary>
     public static CheckpointState Restore(string dir, VariationalAutoencoder model, optim.Optimizer? optimizer, Generator? generator, Action<string>? notice = null) =>
         Restore(CheckpointStatus.Of(dir), model, optimizer, generator, notice, null, freshOptimizer: false);
@@ -72,7 +72,7 @@ public static class Checkpoint
     /// <paramref name="freshOptimizer"/>. Returns the checkpoint's state.
     /// </summary>
     /// <exception cref="CheckpointException">The checkpoint cannot be resumed so; the message says why and what to do.</exception>
-    internal static CheckpointState CheckResume(CheckpointStatus status, ModelConfig model, TrainingConfig? training, bool averaging,
+    public static CheckpointState CheckResume(CheckpointStatus status, ModelConfig model, TrainingConfig? training, bool averaging,
         bool restoresOptimizer, bool freshOptimizer)
     {
         string dir = status.Dir, folder = status.CompleteFolder();

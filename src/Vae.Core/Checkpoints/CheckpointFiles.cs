@@ -1,5 +1,5 @@
 using Vae.Core.Config;
-using Vae.Data.Files;
+using Vae.Core.Files;
 
 namespace Vae.Core.Checkpoints;
 

@@ -1,6 +1,6 @@
 using Vae.Core.Config;
 using Vae.Core.Models;
-using Vae.Core.Training;
+using Vae.Core.Metrics;
 
 namespace Vae.Core.Checkpoints;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Vae.Data.Files;
+using Vae.Core.Files;
 
 namespace Vae.Core.Checkpoints;
 
@@ -11,7 +11,7 @@ namespace Vae.Core.Checkpoints;
 /// it, which also removes the lock file, or when its process ends (even when killed); <c>REAL.owner</c> names the holder
 /// for the error a second writer gets.
 /// </summary>
-internal sealed class RunLock : IDisposable
+public sealed class RunLock : IDisposable
 {
     readonly FileStream stream;
     readonly string lockFile, ownerFile;

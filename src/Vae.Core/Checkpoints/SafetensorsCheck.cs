@@ -19,7 +19,7 @@ internal static class SafetensorsCheck
     public static void Validate(string path, string dir, VariationalAutoencoder model)
     {
         CheckpointException Bad(string what) => new($"{dir}: {Path.GetFileName(path)} {what}; the file is damaged or belongs to another model");
-        using var file = Vae.Data.Files.RegularFile.OpenRead(path, CheckpointFiles.MaxBytes(CheckpointFiles.Weights), "a weights file",
+        using var file = Vae.Core.Files.RegularFile.OpenRead(path, CheckpointFiles.MaxBytes(CheckpointFiles.Weights), "a weights file",
             p => new CheckpointException($"{dir}: {Path.GetFileName(path)} {p}; the file is damaged or not a checkpoint's"));
         var lengthBytes = new byte[8];
         if (file.Read(lengthBytes, 0, 8) != 8) throw Bad("is shorter than its 8-byte header length");

@@ -1,7 +1,7 @@
 using TorchSharp;
 using Vae.Core.Config;
 using Vae.Core.Models;
-using Vae.Core.Training;
+using Vae.Core.Metrics;
 using static TorchSharp.torch;
 
 namespace Vae.Core.Checkpoints;

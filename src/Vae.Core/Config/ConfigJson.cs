@@ -11,8 +11,8 @@ namespace Vae.Core.Config;
 /// </summary>
 public static class ConfigJson
 {
-    /// <summary>The serializer options used for every config and results file.</summary>
-    internal static JsonSerializerOptions Options { get; } = new()
+    /// <summary>The serializer options used for every config and results file (read-only once first used; copy it to change a setting).</summary>
+    public static JsonSerializerOptions Options { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,

@@ -1,9 +1,10 @@
 using TorchSharp;
 using Vae.Core.Losses;
 using Vae.Core.Models;
-using Vae.Core.Training;
+using Vae.Core.Metrics;
+using Vae.Core.Runtime;
 using static TorchSharp.torch;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
 
 namespace Vae.Core.Evaluation;
 
@@ -13,7 +14,7 @@ namespace Vae.Core.Evaluation;
 public sealed record EvaluationProgress(int Done, int Total);
 
 /// <summary>
-/// Metrics of a trained model on a split. Always in eval mode and under inference mode (no autograd graph, no view or version tracking); noise comes from a
+/// Metrics of a model on given images (to score a trained model on a test set by the rule, use <see cref="EvaluationSet"/>). Always in eval mode and under inference mode (no autograd graph, no view or version tracking); noise comes from a
 /// generator seeded by the caller, so the same model, data and seed give bit-identical numbers.
 /// </summary>
 public static class Evaluator
@@ -24,14 +25,11 @@ public static class Evaluator
     /// <summary>Examples per forward pass of an evaluation unless told otherwise (the value every result used).</summary>
     public const int DefaultBatchSize = 500;
 
-    /// <summary>Seed of the fixed binarisation of the test set for models trained with <see cref="Config.Binarization.Dynamic"/>.</summary>
-    public const long BinarizationSeed = 2015;
-
     /// <summary>
     /// A fixed binarisation of <paramref name="images"/> [N, C, H, W] in [0, 1]: x ~ Bernoulli(intensity), drawn from a
-    /// generator seeded with <paramref name="seed"/>, so every run and every tool sees the same binary test set.
+    /// generator seeded with <paramref name="seed"/>; <see cref="EvaluationSet.For"/> decides when it applies.
     /// </summary>
-    public static Tensor BinarizeFixed(Tensor images, long seed = BinarizationSeed)
+    internal static Tensor BinarizeFixed(Tensor images, long seed)
     {
         using var generator = Devices.Generator(seed, images.device);
         return Noise.Bernoulli(images, generator); // {0, 1} [N, C, H, W]

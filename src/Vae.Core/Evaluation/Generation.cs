@@ -2,7 +2,7 @@ using TorchSharp;
 using Vae.Core.Config;
 using Vae.Core.Models;
 using static TorchSharp.torch;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
 
 namespace Vae.Core.Evaluation;
 

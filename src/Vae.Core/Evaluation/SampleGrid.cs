@@ -6,7 +6,11 @@ using static TorchSharp.torch;
 namespace Vae.Core.Evaluation;
 
 /// <summary>Pixels of an image grid: <see cref="Channels"/> bytes per pixel (1 grey, 3 RGB), row-major, top row first.</summary>
-internal sealed record GridPixels(int Width, int Height, int Channels, byte[] Pixels);
+/// <param name="Width">Grid width in pixels.</param>
+/// <param name="Height">Grid height in pixels.</param>
+/// <param name="Channels">Bytes per pixel: 1 (grey) or 3 (RGB).</param>
+/// <param name="Pixels">Width · Height · Channels bytes.</param>
+public sealed record GridPixels(int Width, int Height, int Channels, byte[] Pixels);
 
 /// <summary>
 /// Image grids of samples, reconstructions or data as PNG files, with no imaging library: each image in its cell,
@@ -39,14 +43,19 @@ public static class SampleGrid
     }
 
     /// <summary>Images in [0, 1] as bytes 0–255 (clamped, rounded), on the CPU; [N, C, H, W] → [N, C, H, W] uint8.</summary>
-    internal static Tensor Quantize(Tensor images)
+    public static Tensor Quantize(Tensor images)
     {
         using var scope = torch.NewDisposeScope();
         return scope.MoveToOuter(images.detach().cpu().clamp(0, 1).mul(255).round().to_type(ScalarType.Byte));
     }
 
-    /// <summary>The grid's pixels, in the layout <see cref="Save"/> writes (the CLI encodes the same pixels its own way).</summary>
-    internal static GridPixels Layout(Tensor images, int columns, int scale)
+    /// <summary>
+    /// The grid's pixels, in the layout <see cref="Save"/> writes, for an application that encodes them its own way (the CLI
+    /// writes them with ImageSharp): <paramref name="images"/> [N, C, H, W] in [0, 1], <paramref name="columns"/> cells a row,
+    /// each pixel a <paramref name="scale"/>×<paramref name="scale"/> block.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not [N, C, H, W] with C of 1 or 3, or columns or scale below 1.</exception>
+    public static GridPixels Layout(Tensor images, int columns, int scale)
     {
         if (images.dim() != 4 || images.shape[1] is not (1 or 3))
             throw new ArgumentException($"images must be [N, C, H, W] with C = 1 or 3, got [{string.Join(", ", images.shape)}]", nameof(images));

@@ -1,6 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
 
 namespace Vae.Core.Models;
 

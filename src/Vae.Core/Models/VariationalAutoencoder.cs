@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Vae.Core.Config;
 using static TorchSharp.torch;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
 
 namespace Vae.Core.Models;
 

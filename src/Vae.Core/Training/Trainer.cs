@@ -3,21 +3,21 @@ using TorchSharp;
 using Vae.Core.Checkpoints;
 using Vae.Core.Config;
 using Vae.Core.Evaluation;
+using Vae.Core.Losses;
+using Vae.Core.Metrics;
 using Vae.Core.Models;
-using Vae.Data.Batching;
+using Vae.Core.Runtime;
+using Vae.Core.Batching;
 using static TorchSharp.torch;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
 
 namespace Vae.Core.Training;
 
 /// <summary>Images to train on and, optionally, to evaluate on after epochs.</summary>
 /// <param name="Train">[N, C, H, W] in [0, 1], on the model's device.</param>
-/// <param name="Test">[M, C, H, W] or null.</param>
-public sealed record TrainingData(Tensor Train, Tensor? Test)
-{
-    /// <summary>The images of loaded datasets (for example <c>DatasetStore.Load(...).Dataset</c>); the datasets keep ownership.</summary>
-    public static TrainingData From(Vae.Data.ImageDataset train, Vae.Data.ImageDataset? test = null) => new(train.Images, test?.Images);
-}
+/// <param name="Test">[M, C, H, W] in [0, 1] or null; scored after epochs by the evaluation rule (<see cref="Evaluation.EvaluationSet"/>: binarised once, with a fixed seed, under <see cref="Config.Binarization.Dynamic"/>).</param>
+/// <remarks>Vae.Data adds <c>TrainingData.From(ImageDataset, ImageDataset?)</c> for loaded datasets.</remarks>
+public sealed record TrainingData(Tensor Train, Tensor? Test);
 
 /// <summary>Run-time options that are not part of the experiment's definition.</summary>
 /// <param name="Resume">Continue from the checkpoint in <see cref="TrainingConfig.CheckpointDir"/> when one exists. A damaged
@@ -163,6 +163,7 @@ public static class Trainer
             var state = Checkpoint.Restore(status, model, optimizer, generator, options.OnNotice, average, options.FreshOptimizer, config);
             history.AddRange(state.History);
         }
+        using var testSet = data.Test is null ? null : EvaluationSet.For(data.Test, config.Binarization); // the images evaluate scores too
         var batchOptions = new BatchOptions(config.BatchSize, Shuffle: true, DropLast: false);
         long n = data.Train.shape[0];
         int steps = (int)((n + config.BatchSize - 1) / config.BatchSize);
@@ -208,14 +209,13 @@ public static class Trainer
             seen += done;
             LossSummary? test = null, testTrainingWeights = null;
             bool last = epoch == config.Epochs || seen >= budget;
-            if (data.Test is not null && (epoch % config.EvalEvery == 0 || last))
+            if (testSet is not null && (epoch % config.EvalEvery == 0 || last))
             {
-                int evalBatch = Math.Max(config.BatchSize, 500);
-                test = Evaluator.Evaluate(model, data.Test, evalBatch);
+                test = testSet.Score(model);
                 if (average is not null)
                 {
                     testTrainingWeights = test;
-                    test = average.Applied(model, () => Evaluator.Evaluate(model, data.Test, evalBatch));
+                    test = average.Applied(model, () => testSet.Score(model));
                 }
             }
             var metrics = new EpochMetrics(epoch, new LossSummary(total / done, recon / done, kl / done), test, seconds, done / seconds, seen)

@@ -1,4 +1,4 @@
-using Vae.Data.Files;
+using Vae.Core.Files;
 using System.Diagnostics;
 using Vae.Data.Formats;
 
@@ -47,6 +47,20 @@ public static class DatasetStore
         return Path.Combine(cache, "vae", "datasets");
     }
 
+    /// <summary>The names of the datasets <see cref="Load"/> knows: mnist, fashion-mnist, svhn.</summary>
+    public static IReadOnlyList<string> Names => DatasetCatalog.All.Select(d => d.Name).ToList();
+
+    /// <summary>
+    /// The image shape and classes of the dataset called <paramref name="name"/>, known without loading it (for example to
+    /// shape a model before any data is fetched).
+    /// </summary>
+    /// <exception cref="ArgumentException">No dataset has that name; the message lists the valid ones.</exception>
+    public static DatasetShape Shape(string name)
+    {
+        var spec = DatasetCatalog.Get(name);
+        return new DatasetShape(spec.Name, spec.Channels, spec.Height, spec.Width, spec.ClassNames);
+    }
+
     /// <summary>Loads one split: acquires its files if needed, verifies them, reads them into tensors.</summary>
     /// <exception cref="DatasetException">Anything wrong with the files or their acquisition (one-line message).</exception>
     public static LoadedSplit Load(string name, Split split, DataOptions options, IProgress<string>? log = null)
@@ -83,7 +97,7 @@ public static class DatasetStore
             var info = new DatasetInfo(spec.Name, split, labelValues.Length, spec.Channels, spec.Height, spec.Width, spec.ClassNames);
             var dataset = ImageDataset.FromBytes(pixels, labelValues, info);
             string sha;
-            using (var stream = RegularFile.OpenDataset(files[0].Path)) sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
+            using (var stream = DatasetFileBounds.OpenDataset(files[0].Path)) sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream)).ToLowerInvariant();
             return new LoadedSplit(dataset, files, [sha], watch.Elapsed.TotalSeconds);
         }
     }
@@ -195,14 +209,7 @@ public static class DatasetStore
     {
         bool isLink = new DirectoryInfo(folder).LinkTarget is not null;
         if (!isLink && !File.Exists(folder)) return; // a folder, or nothing yet (created when files are fetched)
-        var status = RegularFile.Stat(folder);
-        string? problem = status switch
-        {
-            { Error: int errno } => RegularFile.LookupFailure(folder, errno),
-            { Type: RegularFile.FileType.Directory } => null,
-            _ => "is not a folder",
-        };
-        if (problem is not null)
+        if (RegularFile.FolderProblem(folder) is string problem)
             throw new DatasetException(DatasetErrorKind.Missing, folder, $"the data folder {problem}", "point --data-dir (or VAE_DATA_DIR) at a real folder");
     }
 
@@ -228,7 +235,7 @@ public static class DatasetStore
         if (file.Sha256 is null) return;
         string actual;
         try { actual = IdxFormat.DecompressedSha256(path); }
-        catch (InvalidDataException e) { throw new DatasetException(DatasetErrorKind.Truncated, path, RegularFile.GzipProblem(e), "try again", e); }
+        catch (InvalidDataException e) { throw new DatasetException(DatasetErrorKind.Truncated, path, DatasetFileBounds.GzipProblem(e), "try again", e); }
         Verify(file, path, actual);
     }
 

@@ -1,4 +1,4 @@
-using Vae.Data.Files;
+using Vae.Core.Files;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -60,7 +60,7 @@ internal static class IdxFormat
             throw new DatasetException(DatasetErrorKind.Missing, path, "file not found", "check the path or run `data info` to fetch the dataset");
         try
         {
-            using var file = RegularFile.OpenDataset(path);
+            using var file = DatasetFileBounds.OpenDataset(path);
             using Stream payload = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var header = new byte[4];
@@ -97,7 +97,7 @@ internal static class IdxFormat
         }
         catch (InvalidDataException e)
         {
-            throw new DatasetException(DatasetErrorKind.Truncated, path, RegularFile.GzipProblem(e), Remedy, e);
+            throw new DatasetException(DatasetErrorKind.Truncated, path, DatasetFileBounds.GzipProblem(e), Remedy, e);
         }
         catch (IOException e) when (e is not FileNotFoundException)
         {
@@ -127,7 +127,7 @@ internal static class IdxFormat
     /// <summary>SHA-256 (lower-case hex) of a file's decompressed content.</summary>
     public static string DecompressedSha256(string path)
     {
-        using var file = RegularFile.OpenDataset(path);
+        using var file = DatasetFileBounds.OpenDataset(path);
         using Stream payload = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
         return Convert.ToHexString(SHA256.HashData(payload)).ToLowerInvariant();
     }

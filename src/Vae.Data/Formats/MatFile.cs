@@ -1,4 +1,4 @@
-using Vae.Data.Files;
+using Vae.Core.Files;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
@@ -48,7 +48,7 @@ internal static class MatFormat
     {
         if (!File.Exists(path) && !Directory.Exists(path)) // a folder is named as one below
             throw new DatasetException(DatasetErrorKind.Missing, path, "file not found", "check the path");
-        using var file = RegularFile.OpenDataset(path);
+        using var file = DatasetFileBounds.OpenDataset(path);
         ReadHeader(file, path);
         var seen = new List<string>();
         while (true)

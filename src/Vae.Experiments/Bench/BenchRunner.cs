@@ -4,10 +4,11 @@ using Vae.Core.Config;
 using Vae.Core.Evaluation;
 using Vae.Core.Models;
 using Vae.Core.Training;
-using Vae.Data.Batching;
+using Vae.Core.Batching;
 using Vae.Experiments.Runs;
 using static TorchSharp.torch;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Bench;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Vae.Core.Config;
 using Vae.Core.Training;
 using Vae.Experiments.Bench;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Cli;
 

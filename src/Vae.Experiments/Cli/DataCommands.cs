@@ -3,6 +3,8 @@ using System.Text.Json;
 using Vae.Data;
 using Vae.Data.Acquisition;
 using Vae.Experiments.Figures;
+using Vae.Experiments.Terminal;
+using Vae.Experiments.Runs;
 
 namespace Vae.Experiments.Cli;
 
@@ -33,7 +35,7 @@ internal static class DataCommands
             var splits = new List<object>();
             foreach (var split in new[] { Split.Train, Split.Test })
             {
-                var loaded = DatasetStore.Load(r.GetValue(dataset)!, split, Options.Data(r.GetValue(dataDir)), new Log(log));
+                var loaded = DatasetStore.Load(r.GetValue(dataset)!, split, DataAccess.Options(r.GetValue(dataDir)), new LineLog(log));
                 using var ds = loaded.Dataset;
                 long[] labels = ds.Labels.data<long>().ToArray();
                 var histogram = ds.Info.ClassNames.Select((name, k) => new { label = k, name, count = labels.Count(l => l == k) }).ToArray();
@@ -65,7 +67,7 @@ internal static class DataCommands
         var cmd = new Command("preview", "Write a 10x10 grid of the first 100 training images.") { dataset, dataDir, outFile };
         cmd.SetAction(r =>
         {
-            var loaded = DatasetStore.Load(r.GetValue(dataset)!, Split.Train, Options.Data(r.GetValue(dataDir)), new Log(Console.Error.WriteLine));
+            var loaded = DatasetStore.Load(r.GetValue(dataset)!, Split.Train, DataAccess.Options(r.GetValue(dataDir)), new LineLog(Console.Error.WriteLine));
             using var ds = loaded.Dataset;
             using var first = ds.Images.narrow(0, 0, Math.Min(100, ds.Count));
             ImageGrid.Save(first, 10, r.GetValue(outFile)!);
@@ -73,11 +75,5 @@ internal static class DataCommands
             return 0;
         });
         return cmd;
-    }
-
-    /// <summary>Synchronous IProgress that forwards lines.</summary>
-    internal sealed class Log(Action<string> write) : IProgress<string>
-    {
-        public void Report(string value) => write(value);
     }
 }

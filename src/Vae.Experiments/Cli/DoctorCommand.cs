@@ -3,6 +3,7 @@ using System.Globalization;
 using Vae.Core.Training;
 using Vae.Experiments.Doctor;
 using TorchSharp;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Cli;
 

@@ -4,6 +4,7 @@ using System.Net;
 using Vae.Core.Checkpoints;
 using Vae.Core.Training;
 using Vae.Experiments.Explore;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Cli;
 

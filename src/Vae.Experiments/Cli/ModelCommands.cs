@@ -10,6 +10,8 @@ using Vae.Experiments.Figures;
 using Vae.Experiments.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
+using Vae.Core.Runtime;
+using Vae.Experiments.Terminal;
 
 namespace Vae.Experiments.Cli;
 
@@ -33,19 +35,15 @@ internal static class ModelCommands
             using (vae)
             {
                 using var testFull = TestSplit(state, r.GetValue(dataDir), torch.CPU, Console.Error.WriteLine);
-                using var test = (r.GetValue(limit) is int l ? testFull.Take(Math.Min(l, testFull.Count)) : testFull).To(dev);
-                bool binary = state.Training.Binarization == Binarization.Dynamic;
-                using var binaryFull = binary ? Evaluator.BinarizeFixed(testFull.Images) : null;
-                using var binarized = binaryFull?.narrow(0, 0, test.Count).to(dev); // same draws as the full set's prefix
-                var images = binarized ?? test.Images;
-                if (binary) Console.WriteLine($"trained on binarised images: the test set is binarised with seed {Evaluator.BinarizationSeed}");
-                var m = Evaluator.Evaluate(vae, images, Reproducer.EvalBatch);
-                Console.WriteLine($"{state.Training.Dataset} test ({test.Count} images): total {m.Total:F4}, reconstruction {m.Reconstruction:F4}, KL {m.Kl:F4}");
+                using var whole = EvaluationSet.For(testFull.Images, state.Training.Binarization); // the rule: binarised as trained
+                using var prefix = whole.Take(r.GetValue(limit) ?? whole.Count);                    // same draws as the whole set's prefix
+                using var scored = prefix.To(dev);
+                if (scored.Binarized) Console.WriteLine($"trained on binarised images: the test set is binarised with seed {EvaluationSet.BinarizationSeed}");
+                var m = scored.Score(vae);
+                Console.WriteLine($"{state.Training.Dataset} test ({scored.Count} images): total {m.Total:F4}, reconstruction {m.Reconstruction:F4}, KL {m.Kl:F4}");
                 if (r.GetValue(iw) is int k)
                 {
-                    var ll = ConsoleProgress.Interactive
-                        ? Evaluator.ImportanceWeightedLogLikelihood(vae, images, k, cancellationToken: ct)
-                        : Evaluator.ImportanceWeightedLogLikelihood(vae, images, k, progress: new EstimateProgress("", k, Console.WriteLine), cancellationToken: ct);
+                    var ll = scored.LogLikelihood(vae, k, ConsoleProgress.Interactive ? null : new EstimateProgress("", k, Console.WriteLine), ct);
                     Console.WriteLine($"importance-weighted log p(x) with k = {k}: {ll:F4} (NLL {-ll:F4} nats)");
                 }
             }
@@ -136,7 +134,7 @@ internal static class ModelCommands
     /// <summary>The test split of the dataset a checkpoint was trained on, on <paramref name="device"/>.</summary>
     static ImageDataset TestSplit(CheckpointState state, string? dataDir, Device device, Action<string> log)
     {
-        using var loaded = DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(dataDir), new DataCommands.Log(log)).Dataset;
+        using var loaded = DatasetStore.Load(state.Training.Dataset, Split.Test, DataAccess.Options(dataDir), new LineLog(log)).Dataset;
         return loaded.To(device);
     }
 }

@@ -87,7 +87,6 @@ internal static class Options
         Description = "mnist, fashion-mnist or svhn.",
     }.AcceptOnlyFromAmong("mnist", "fashion-mnist", "svhn");
 
-    public static DataOptions Data(string? dataDir) => new(DataDir: dataDir, AllowPackageManagers: true);
 
     /// <summary>The command-line option behind each config field that a command sets from an option.</summary>
     static readonly Dictionary<string, string> OptionOfField = new()

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Vae.Core.Training;
 using Vae.Experiments.Runs;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Cli;
 
@@ -42,7 +43,7 @@ internal static class ReproduceCommands
             bool publishing = Path.GetFullPath(results) == Path.GetFullPath("results");
             string runs = r.GetValue(runsDir) ?? (publishing ? "runs" : Path.Combine(results, "runs"));
             Console.Error.WriteLine($"reproduce: results in {results}, resumable runs in {runs}" + (publishing ? " (updating the committed results)" : ""));
-            var options = new ReproduceOptions(r.GetValue(seeds), isQuick, results, runs, Options.Data(r.GetValue(dataDir)), r.GetValue(device)!, r.GetValue(force), r.GetValue(epochs));
+            var options = new ReproduceOptions(r.GetValue(seeds), isQuick, results, runs, DataAccess.Options(r.GetValue(dataDir)), r.GetValue(device)!, r.GetValue(force), r.GetValue(epochs));
             var done = new List<EntryMetrics>();
             for (int i = 0; i < list.Count; i++)
             {

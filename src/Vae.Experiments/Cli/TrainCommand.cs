@@ -1,12 +1,15 @@
 using System.CommandLine;
 using Vae.Core.Checkpoints;
 using Vae.Core.Config;
+using Vae.Core.Evaluation;
 using Vae.Core.Training;
 using Vae.Data;
 using Vae.Data.Acquisition;
 using Vae.Experiments.Figures;
 using Vae.Experiments.Runs;
 using static TorchSharp.torch;
+using Vae.Core.Runtime;
+using Vae.Experiments.Terminal;
 
 namespace Vae.Experiments.Cli;
 
@@ -38,13 +41,13 @@ internal static class TrainCommand
         var emaDecay = new Option<double>("--ema-decay") { Description = "Decay of an exponential moving average of the weights, updated every step and evaluated, in [0, 1) (0: none; 0.999 averages about the last 1,000 steps).", DefaultValueFactory = _ => 0 };
         var decoderDropout = new Option<double>("--decoder-dropout") { Description = "Dropout rate on the decoder's hidden layer while training, in [0, 1) (0: none).", DefaultValueFactory = _ => 0 };
         var channels = new Option<int[]?>("--channels") { Description = "Conv only: output channels of each stride-2 convolution, e.g. --channels 32 64 (default: 32 64 for 28x28).", AllowMultipleArgumentsPerToken = true };
-        var limit = Options.Limit("Train on the first N training images and test on the first N test images (a quick check; default: all).");
+        var limit = Options.Limit("Train on the first N training images (a quick check; default: all). The test set stays whole, so the final test is what evaluate gives.");
         var cmd = new Command("train", "Train a VAE on a dataset and save the checkpoint and history.") { dataset, latent, arch, epochs, seed, device, outDir, resume, restart, freshOptimizer, dataDir, lr, schedule, extraConvs, hidden, binarization, warmup, klWarmup, weightDecay, emaDecay, decoderDropout, channels, limit };
         cmd.SetAction((r, ct) =>
         {
             // Every option is checked before any data is loaded; errors name the option as typed.
             string name = r.GetValue(dataset)!;
-            var spec = DatasetCatalog.Get(name);
+            var spec = DatasetStore.Shape(name);
             var baseModel = r.GetValue(arch) == Architecture.Mlp ? ModelConfig.PaperMlp(r.GetValue(latent)) : Entries.Conv28(r.GetValue(latent));
             var shaped = spec.Channels == 3 && r.GetValue(arch) == Architecture.Conv
                 ? ModelConfig.ConvRgb32(r.GetValue(latent))
@@ -81,9 +84,9 @@ internal static class TrainCommand
             if (resuming && hasCheckpoint) // the refusals of a resume, before any data is loaded
                 Checkpoint.CheckResume(status, model, training, averaging: training.EmaDecay > 0, restoresOptimizer: true, r.GetValue(freshOptimizer));
             var dev = Devices.Resolve(r.GetValue(device)!);
-            var data = Options.Data(r.GetValue(dataDir));
-            using var train = Limited(DatasetStore.Load(name, Split.Train, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
-            using var test = Limited(DatasetStore.Load(name, Split.Test, data, new DataCommands.Log(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
+            var data = DataAccess.Options(r.GetValue(dataDir));
+            using var train = Limited(DatasetStore.Load(name, Split.Train, data, new LineLog(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
+            using var test = Limited(DatasetStore.Load(name, Split.Test, data, new LineLog(Console.Error.WriteLine)).Dataset, null, dev); // always whole: the final test is evaluate's number
             Directory.CreateDirectory(dir);
             // config.json describes the run in the folder: a resume writes it only once the checkpoint has accepted the settings.
             string configFile = Path.Combine(dir, "config.json"), configJson = ConfigJson.Serialize(new { model, training });
@@ -94,7 +97,9 @@ internal static class TrainCommand
                 { OnNotice = n => Console.Error.WriteLine($"vae: note: {n}"), FreshOptimizer = r.GetValue(freshOptimizer) }));
             AtomicFile.WriteText(Path.Combine(dir, "history.json"), ConfigJson.Serialize(history));
             ModelFigures.Loss([(training.Seed, history.Epochs)], Path.Combine(dir, "loss.png"), $"{name}: negative ELBO per epoch");
-            Console.WriteLine($"final test {history.FinalTest?.Total:F2}; wrote {dir}");
+            Console.WriteLine(history.FinalTest is { } final
+                ? $"final test ({test.Count} images{(training.Binarization == Binarization.Dynamic ? $", binarised with seed {EvaluationSet.BinarizationSeed}" : "")}): total {final.Total:F4}, reconstruction {final.Reconstruction:F4}, KL {final.Kl:F4}; wrote {dir}"
+                : $"no test evaluated; wrote {dir}");
             return Task.FromResult(0);
         });
         return cmd;

@@ -4,8 +4,10 @@ using Vae.Core.Config;
 using Vae.Core.Evaluation;
 using Vae.Core.Models;
 using Vae.Core.Training;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
 using static TorchSharp.torch;
+using Vae.Core.Metrics;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Doctor;
 
@@ -64,7 +66,8 @@ internal static class DeviceCheck
             var sums = Trainer.TrainStep(model, optimizer, batch, generator);
             quantities.Add(new($"train step {step} loss", [sums.Total / training.BatchSize]));
         }
-        var test = Evaluator.Evaluate(model, images, 128);
+        LossSummary test;
+        using (var scored = EvaluationSet.For(images, training.Binarization)) test = scored.Score(model); // the evaluation rule, as evaluate applies it
         quantities.Add(new("evaluate: total", [test.Total]));
         quantities.Add(new("evaluate: reconstruction", [test.Reconstruction]));
         quantities.Add(new("evaluate: KL", [test.Kl]));

@@ -1,8 +1,9 @@
 using Vae.Core.Checkpoints;
 using Vae.Data;
 using Vae.Data.Acquisition;
-using Vae.Experiments.Cli;
 using static TorchSharp.torch;
+using Vae.Experiments.Terminal;
+using Vae.Experiments.Runs;
 
 namespace Vae.Experiments.Explore;
 
@@ -15,11 +16,11 @@ internal static class ExplorerHost
         var (model, state) = Checkpoint.LoadModel(checkpoint, device);
         try
         {
-            using var loaded = DatasetStore.Load(state.Training.Dataset, Split.Test, Options.Data(dataDir), new DataCommands.Log(log)).Dataset;
+            using var loaded = DatasetStore.Load(state.Training.Dataset, Split.Test, DataAccess.Options(dataDir), new LineLog(log)).Dataset;
             using var test = loaded.To(device);
             long[] labels = loaded.Labels.data<long>().ToArray();
             var last = state.History.LastOrDefault(h => h.Test is not null);
-            var facts = new ExplorerFacts(Path.GetFullPath(checkpoint), state.Model, state.Training, state.Epoch, last?.Test, loaded.Info.ClassNames, MetricsFile(checkpoint));
+            var facts = new ExplorerFacts(checkpoint, state.Model, state.Training, state.Epoch, last?.Test, loaded.Info.ClassNames, MetricsFile(checkpoint));
             log($"explore: {state.Training.Dataset}, latent {state.Model.LatentDim}: encoding {loaded.Count:N0} test images for the map");
             return ExplorerSession.Create(model, test.Images, labels, facts);
         }

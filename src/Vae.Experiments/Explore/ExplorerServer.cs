@@ -86,7 +86,7 @@ internal static class ExplorerServer
             return Results.Json(new { seed, images = Images(session.Sample(seed, count)).images });
         });
         app.MapGet("/api/metrics", () => session.Facts.MetricsFile is string file
-            ? Results.Bytes(Vae.Data.Files.RegularFile.ReadAllBytes(file, 16 << 20, "a metrics file", p => new BadRequestException($"{Path.GetFileName(file)} {p}")), "application/json")
+            ? Results.Bytes(Vae.Core.Files.RegularFile.ReadAllBytes(file, 16 << 20, "a metrics file", p => new BadRequestException($"{Path.GetFileName(file)} {p}")), "application/json")
             : Results.Json(new { error = "this run has no metrics.json or history.json beside its checkpoint" }, statusCode: StatusCodes.Status404NotFound));
         app.MapFallback((HttpContext context) => Error(context, StatusCodes.Status404NotFound, $"no such page: {ExplorerRequests.Truncate(context.Request.Path.Value ?? "", 80)}"));
     }

@@ -5,6 +5,8 @@ using Vae.Core.Models;
 using Vae.Core.Training;
 using Vae.Experiments.Figures;
 using static TorchSharp.torch;
+using Vae.Core.Metrics;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Explore;
 

@@ -4,6 +4,8 @@ using Vae.Core.Models;
 using Vae.Core.Training;
 using Vae.Data;
 using static TorchSharp.torch;
+using Vae.Core.Metrics;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Figures;
 

@@ -4,10 +4,11 @@ using Vae.Core.Checkpoints;
 using Vae.Core.Config;
 using Vae.Core.Evaluation;
 using Vae.Core.Training;
-using Vae.Experiments.Cli;
 using Vae.Experiments.Figures;
 using TorchSharp;
 using static TorchSharp.torch;
+using Vae.Core.Runtime;
+using Vae.Experiments.Terminal;
 
 namespace Vae.Experiments.Runs;
 
@@ -45,8 +46,8 @@ internal static class LikelihoodExperiment
     /// <summary>Importance samples per test image.</summary>
     public const int K = 1000;
 
-    /// <summary>Seed of the fixed binarisation of the test set (<see cref="Evaluator.BinarizeFixed"/>; the training subset whose bound is recorded uses the next one).</summary>
-    public const long BinarizationSeed = Evaluator.BinarizationSeed;
+    /// <summary>Seed of the fixed binarisation of the test set (<see cref="EvaluationSet"/>; the training subset whose bound is recorded uses the next one).</summary>
+    public const long BinarizationSeed = EvaluationSet.BinarizationSeed;
 
     /// <summary>Published figures to compare with.</summary>
     public static IReadOnlyList<PublishedNll> Published { get; } =
@@ -71,8 +72,8 @@ internal static class LikelihoodExperiment
         var (train, test) = Reproducer.LoadSplits("mnist", o, device, log);
         using var trainOwned = train;
         using var testOwned = test;
-        using var testBinary = Evaluator.BinarizeFixed(test.Images);                                           // {0, 1} [M, 1, 28, 28]
-        using var trainEval = Evaluator.BinarizeFixed(train.Images.narrow(0, 0, Math.Min(o.Quick ? 500 : 10_000, train.Count)), BinarizationSeed + 1); // {0, 1} [10000, 1, 28, 28]
+        using var testSet = EvaluationSet.For(test.Images, Binarization.Dynamic);                          // {0, 1} [M, 1, 28, 28]
+        using var trainSet = EvaluationSet.For(train.Images.narrow(0, 0, Math.Min(o.Quick ? 500 : 10_000, train.Count)), Binarization.Dynamic, BinarizationSeed + 1); // {0, 1} [10000, 1, 28, 28]
         long budget = o.Quick ? Reproducer.QuickTrain : Budget;
         int k = o.Quick ? 50 : K;
         var points = PaperExperiment.LogPoints(budget / 300, budget, o.Quick ? 4 : 8);
@@ -90,12 +91,12 @@ internal static class LikelihoodExperiment
             }
             double ll = double.NaN, elbo = double.NaN, seconds = 0;
             var training = PaperExperiment.RunOne(name, family, Latent, budget, o.Quick ? Reproducer.QuickTrain / 2 : PaperExperiment.SelectionBudget,
-                points, train, testBinary, trainEval, device, o.Quick, log, ct, runDir: Path.Combine(o.RunsDir, "paper", name), trained: (model, protocol) =>
+                points, train, testSet.Images, trainSet.Images, device, o.Quick, log, ct, runDir: Path.Combine(o.RunsDir, "paper", name), trained: (model, protocol) =>
                 {
                     Checkpoint.Save(Path.Combine(o.ResultsDir, "paper", name, "checkpoint"), model, null, null, protocol, []);
-                    elbo = Evaluator.Evaluate(model, testBinary, Reproducer.EvalBatch).Total;
+                    elbo = testSet.Score(model).Total;
                     var watch = Stopwatch.StartNew();
-                    ll = Evaluator.ImportanceWeightedLogLikelihood(model, testBinary, k, progress: new EstimateProgress($"paper: {name}: ", k, log), cancellationToken: ct);
+                    ll = testSet.LogLikelihood(model, k, new EstimateProgress($"paper: {name}: ", k, log), ct);
                     seconds = watch.Elapsed.TotalSeconds;
                 });
             var metrics = new LikelihoodMetrics(name, k, -ll, elbo, BinarizationSeed, seconds, training);

@@ -1,5 +1,6 @@
 using Vae.Core.Config;
 using Vae.Core.Training;
+using Vae.Core.Metrics;
 
 namespace Vae.Experiments.Runs;
 

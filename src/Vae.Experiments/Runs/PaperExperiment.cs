@@ -6,9 +6,11 @@ using Vae.Core.Evaluation;
 using Vae.Core.Training;
 using Vae.Data;
 using Vae.Data.Acquisition;
-using Vae.Experiments.Cli;
 using Vae.Experiments.Figures;
 using static TorchSharp.torch;
+using Vae.Core.Metrics;
+using Vae.Core.Runtime;
+using Vae.Experiments.Terminal;
 
 namespace Vae.Experiments.Runs;
 
@@ -71,7 +73,7 @@ internal static class PaperExperiment
 
     public static void Run(ReproduceOptions o, Action<string> log, CancellationToken ct)
     {
-        var device = Core.Training.Devices.Resolve(o.Device);
+        var device = Core.Runtime.Devices.Resolve(o.Device);
         var (train, test) = Reproducer.LoadSplits("mnist", o, device, log);
         using var trainOwned = train;
         using var testOwned = test;
@@ -159,7 +161,7 @@ internal static class PaperExperiment
         {
             while (next < points.Count && seen >= points[next])
             {
-                curve.Add(new CurvePoint(seen, -Evaluator.Evaluate(model, trainEval, Reproducer.EvalBatch).Total, -Evaluator.Evaluate(model, test, Reproducer.EvalBatch).Total));
+                curve.Add(new CurvePoint(seen, -Evaluator.Evaluate(model, trainEval, Evaluator.DefaultBatchSize).Total, -Evaluator.Evaluate(model, test, Evaluator.DefaultBatchSize).Total));
                 next++;
             }
         }

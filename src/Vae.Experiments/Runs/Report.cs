@@ -8,6 +8,7 @@ using Vae.Core.Evaluation;
 using Vae.Core.Training;
 using Vae.Experiments.Figures;
 using static TorchSharp.torch;
+using Vae.Core.Runtime;
 
 namespace Vae.Experiments.Runs;
 

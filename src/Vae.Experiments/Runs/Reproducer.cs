@@ -8,9 +8,10 @@ using Vae.Core.Models;
 using Vae.Core.Training;
 using Vae.Data;
 using Vae.Data.Acquisition;
-using Vae.Experiments.Cli;
 using Vae.Experiments.Figures;
 using static TorchSharp.torch;
+using Vae.Core.Runtime;
+using Vae.Experiments.Terminal;
 
 namespace Vae.Experiments.Runs;
 
@@ -30,9 +31,6 @@ internal static class Reproducer
 {
     /// <summary>Training and test examples used by --quick.</summary>
     public const int QuickTrain = 2000, QuickTest = 500, QuickEpochs = 2;
-
-    /// <summary>The evaluation batch size used for every reported number (and by the evaluate command).</summary>
-    public const int EvalBatch = Evaluator.DefaultBatchSize;
 
     /// <summary>Runs <paramref name="entry"/> and returns its metrics (also written to metrics.json). Seeds with results are reused; a killed seed resumes from its checkpoint.</summary>
     public static EntryMetrics Run(Entry entry, ReproduceOptions o, Action<string> log, CancellationToken ct)
@@ -118,7 +116,7 @@ internal static class Reproducer
     /// <summary>The training and test splits of <paramref name="dataset"/> on <paramref name="device"/>; with --quick, their first <see cref="QuickTrain"/> and <see cref="QuickTest"/> images. The caller owns both.</summary>
     public static (ImageDataset Train, ImageDataset Test) LoadSplits(string dataset, ReproduceOptions o, Device device, Action<string> log)
     {
-        var logSync = new DataCommands.Log(log);
+        var logSync = new LineLog(log);
         using var trainFull = DatasetStore.Load(dataset, Split.Train, o.Data, logSync).Dataset;
         using var testFull = DatasetStore.Load(dataset, Split.Test, o.Data, logSync).Dataset;
         if (!o.Quick) return (trainFull.To(device), testFull.To(device)); // new handles: disposing the loaded ones is safe
@@ -136,8 +134,10 @@ internal static class Reproducer
         var history = ConsoleProgress.Run($"{entry.Name} seed {training.Seed}", progress =>
             Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
                 new TrainingOptions(Resume: true, Progress: progress, Cancellation: ct, OnEpoch: m => progress.Epoch(m, training.Epochs)) { OnNotice = log }));
-        var testMetrics = Evaluator.Evaluate(vae, test.Images, EvalBatch);
-        var trainMetrics = Evaluator.Evaluate(vae, train.Images, EvalBatch);
+        using var testSet = EvaluationSet.For(test.Images, training.Binarization);
+        using var trainSet = EvaluationSet.For(train.Images, training.Binarization, EvaluationSet.BinarizationSeed + 1);
+        var testMetrics = testSet.Score(vae);
+        var trainMetrics = trainSet.Score(vae);
         return new SeedResult(training.Seed, testMetrics, trainMetrics, history.Epochs, watch.Elapsed.TotalSeconds, run);
     }
 

@@ -7,6 +7,7 @@ using Vae.Core.Checkpoints;
 using Vae.Core.Training;
 using Xunit;
 using static TorchSharp.torch;
+using Vae.Core.Metrics;
 
 namespace Vae.Tests.Unit.Core;
 

@@ -6,6 +6,7 @@ using Vae.Core.Checkpoints;
 using Vae.Core.Config;
 using Vae.Core.Training;
 using Xunit;
+using Vae.Core.Metrics;
 
 namespace Vae.Tests.Unit.Core;
 
@@ -172,7 +173,7 @@ public sealed class CheckpointLayoutTests
 /// <summary>Restoring a run that averages its weights, and resuming across the averaging setting.</summary>
 public sealed class AveragedCheckpointRestoreTests
 {
-    static Vae.Core.Training.TrainingHistory Train(string ckpt, double emaDecay, bool resume, int epochs)
+    static Vae.Core.Metrics.TrainingHistory Train(string ckpt, double emaDecay, bool resume, int epochs)
     {
         using var images = Synthetic.Images(128, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 1, torch.CPU);

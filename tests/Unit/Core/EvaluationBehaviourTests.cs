@@ -3,6 +3,8 @@ using Vae.Core.Evaluation;
 using Vae.Core.Training;
 using Xunit;
 using static TorchSharp.torch;
+using Vae.Core.Losses;
+using Vae.Core.Runtime;
 
 namespace Vae.Tests.Unit.Core;
 

@@ -26,10 +26,10 @@ public sealed class EvaluatorTests
     public void The_fixed_binarisation_is_binary_reproducible_and_prefix_consistent()
     {
         using var images = Synthetic.Images(64, 5);
-        using var a = Evaluator.BinarizeFixed(images);
-        using var b = Evaluator.BinarizeFixed(images);
-        using var prefix = Evaluator.BinarizeFixed(images.narrow(0, 0, 16));
-        using var other = Evaluator.BinarizeFixed(images, Evaluator.BinarizationSeed + 1);
+        using var a = Evaluator.BinarizeFixed(images, EvaluationSet.BinarizationSeed);
+        using var b = Evaluator.BinarizeFixed(images, EvaluationSet.BinarizationSeed);
+        using var prefix = Evaluator.BinarizeFixed(images.narrow(0, 0, 16), EvaluationSet.BinarizationSeed);
+        using var other = Evaluator.BinarizeFixed(images, EvaluationSet.BinarizationSeed + 1);
         Assert.True(((a == 0) | (a == 1)).all().item<bool>(), "values other than 0 and 1");
         Assert.True(a.allclose(b, 0, 0), "same seed, different draws");
         // evaluate --limit N binarises the full test set and takes its first N images; the NLL runs binarise the set they hold.

@@ -1,6 +1,7 @@
 using TorchSharp;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
 using Xunit;
+using Vae.Core.Runtime;
 
 namespace Vae.Tests.Unit.Core;
 
@@ -33,7 +34,7 @@ public sealed class NoiseTests
     [Fact]
     public void The_generator_of_a_run_lives_on_the_cpu_whatever_the_device()
     {
-        using var g = Vae.Core.Training.Devices.Generator(3, new torch.Device("cuda"));
+        using var g = Vae.Core.Runtime.Devices.Generator(3, new torch.Device("cuda"));
         using var reference = new torch.Generator(3);
         using var s1 = g.get_state();
         using var s2 = reference.get_state();

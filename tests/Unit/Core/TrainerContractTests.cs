@@ -4,6 +4,7 @@ using Vae.Core.Config;
 using Vae.Core.Training;
 using Xunit;
 using static TorchSharp.torch;
+using Vae.Core.Metrics;
 
 namespace Vae.Tests.Unit.Core;
 

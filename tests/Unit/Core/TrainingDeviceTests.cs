@@ -1,6 +1,7 @@
 using TorchSharp;
 using Vae.Core.Training;
 using Xunit;
+using Vae.Core.Runtime;
 
 namespace Vae.Tests.Unit.Core;
 

@@ -7,6 +7,7 @@ using Vae.Core.Evaluation;
 using Vae.Core.Training;
 using Xunit;
 using static TorchSharp.torch;
+using Vae.Core.Models;
 
 namespace Vae.Tests.Unit.Core;
 

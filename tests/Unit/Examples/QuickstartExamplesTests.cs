@@ -30,7 +30,7 @@ public sealed class QuickstartExamplesTests
         var env = new Dictionary<string, string> { ["VAE_NATIVE_CACHE"] = work.File("native") };
         Run(examples, env, "build", "csharp/Quickstart", "-c", "Release", "-nologo", "-v", "q");
         Run(examples, env, "build", "fsharp/Quickstart", "-c", "Release", "-nologo", "-v", "q");
-        AssertBuiltFromPackage(Path.Combine(examples, "csharp/Quickstart/bin/Release/net8.0/Quickstart.deps.json"), "Vae.Core", version);
+        AssertBuiltFromPackage(Path.Combine(examples, "csharp/Quickstart/bin/Release/net8.0/Quickstart.deps.json"), "Vae.Data", version);
         AssertBuiltFromPackage(Path.Combine(examples, "fsharp/Quickstart/bin/Release/net10.0/Quickstart.deps.json"), "Vae.FSharp", version);
 
         string cs = Run(examples, env, "csharp/Quickstart/bin/Release/net8.0/Quickstart.dll", work.File("cs"));

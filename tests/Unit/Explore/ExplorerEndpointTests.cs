@@ -9,6 +9,8 @@ using Vae.Core.Training;
 using Vae.Experiments.Explore;
 using Vae.Tests.Unit.Core;
 using Xunit;
+using Vae.Core.Metrics;
+using Vae.Core.Runtime;
 
 namespace Vae.Tests.Unit.Explore;
 

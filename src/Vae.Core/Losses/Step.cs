@@ -1,9 +1,8 @@
 using TorchSharp;
-using Vae.Core.Losses;
 using Vae.Core.Models;
 using static TorchSharp.torch;
 
-namespace Vae.Core.Training;
+namespace Vae.Core.Losses;
 
 /// <summary>The per-example loss of one batch, shared by training and evaluation so both weigh terms identically.</summary>
 public static class Step

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Vae.Data.Files;
+namespace Vae.Core.Files;
 
 /// <summary>
 /// Opens input files only when they are regular files (after following links) no longer than a bound, so that a link to
@@ -8,7 +8,7 @@ namespace Vae.Data.Files;
 /// read, a hang or a multi-GB allocation. The check reads the file's type and size with <c>statx</c> (Linux) before the
 /// file is opened; a FIFO is never opened, since opening one blocks until a writer appears.
 /// </summary>
-internal static class RegularFile
+public static class RegularFile
 {
     /// <summary>What is wrong with <paramref name="path"/> as an input of at most <paramref name="maxBytes"/> bytes, or null when it may be read.</summary>
     /// <param name="path">The file.</param>
@@ -63,21 +63,16 @@ internal static class RegularFile
         return new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true).ReadToEnd();
     }
 
-    /// <summary>The most bytes a dataset file may have (SVHN's extra split, the largest, is 1.3 GB as a .mat file).</summary>
-    public const long MaxDatasetFileBytes = 4L << 30;
-
-    /// <summary>Opens a dataset file: a regular file (after links) of at most <see cref="MaxDatasetFileBytes"/>; otherwise a one-line <see cref="DatasetException"/>.</summary>
-    public static FileStream OpenDataset(string path) =>
-        OpenRead(path, MaxDatasetFileBytes, "a dataset file", p => new DatasetException(DatasetErrorKind.Format, path, p, "point the data folder at the real file, or delete it and fetch it again"));
-
     /// <summary>
-    /// The message for a gzip stream that fails to inflate. .NET reports a failed CRC-32 or length check of the trailer as
-    /// "unsupported compression method", which sends the user the wrong way: the file is damaged.
+    /// What is wrong with <paramref name="path"/> as a folder (after links), or null when it is one: "is a symbolic link that
+    /// loops", "does not exist", "is not a folder".
     /// </summary>
-    public static string GzipProblem(InvalidDataException e) =>
-        e.Message.Contains("compression method", StringComparison.OrdinalIgnoreCase)
-            ? "corrupt gzip stream (its inflated data fail the CRC-32 or length check of its trailer, or do not inflate)"
-            : $"corrupt or truncated gzip stream ({e.Message})";
+    public static string? FolderProblem(string path) => Stat(path) switch
+    {
+        { Error: int errno } => LookupFailure(path, errno),
+        { Type: FileType.Directory } => null,
+        _ => "is not a folder",
+    };
 
     /// <summary>The kinds of file a path can name.</summary>
     internal enum FileType { Regular, Directory, CharacterDevice, BlockDevice, Fifo, Socket, Other }

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Vae.Data.Randomness;
+namespace Vae.Core.Randomness;
 
 /// <summary>
 /// Every random draw of the libraries and the CLI, in one place, with one rule for every device: the draw is made on the
@@ -11,7 +11,7 @@ namespace Vae.Data.Randomness;
 /// the same on every device, and the cost is one host-to-device copy per draw (a few KB for ε). On the CPU each draw is
 /// the same call as before, so CPU results are unchanged.
 /// </summary>
-internal static class Noise
+public static class Noise
 {
     /// <summary>ε ~ N(0, I) of <paramref name="shape"/>, on <paramref name="device"/>.</summary>
     public static Tensor Normal(long[] shape, Generator generator, Device device, ScalarType dtype = ScalarType.Float32) =>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Vae.Core.Evaluation;
 
-namespace Vae.Experiments.Cli;
+namespace Vae.Experiments.Terminal;
 
 /// <summary>
 /// Plain-line progress of an importance-weighted likelihood estimate: one line per tenth of the images,

@@ -1,9 +1,9 @@
 using TorchSharp;
-using Vae.Data.Batching;
+using Vae.Core.Batching;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Vae.Tests.Unit.Data;
+namespace Vae.Tests.Unit.Core;
 
 public sealed class BatchIteratorTests
 {

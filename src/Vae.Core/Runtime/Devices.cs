@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Vae.Core.Training;
+namespace Vae.Core.Runtime;
 
 /// <summary>Turns the "auto | cpu | cuda" setting into a device.</summary>
 public static class Devices
@@ -22,5 +22,5 @@ public static class Devices
     /// whatever the device. Every draw is made on the CPU and moved to the device of the tensors it meets, so a seed gives
     /// the same numbers on every device (and TorchSharp 0.107 cannot create CUDA generators).
     /// </summary>
-    public static Generator Generator(long seed, Device device) => Vae.Data.Randomness.Noise.Generator(seed);
+    public static Generator Generator(long seed, Device device) => Vae.Core.Randomness.Noise.Generator(seed);
 }

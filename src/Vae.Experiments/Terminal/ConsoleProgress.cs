@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Spectre.Console;
 using Vae.Core.Training;
+using Vae.Core.Metrics;
 
-namespace Vae.Experiments.Cli;
+namespace Vae.Experiments.Terminal;
 
 /// <summary>
 /// Shows training progress on stderr (stdout carries results only): a Spectre.Console bar (loss, examples/s, ETA) on a

@@ -1,8 +1,8 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using Vae.Data.Randomness;
+using Vae.Core.Randomness;
 
-namespace Vae.Data.Batching;
+namespace Vae.Core.Batching;
 
 /// <summary>Options of <see cref="BatchIterator"/>.</summary>
 /// <param name="BatchSize">Examples per batch (≥ 1).</param>

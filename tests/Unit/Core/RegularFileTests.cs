@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Vae.Data.Files;
+using Vae.Core.Files;
 using Xunit;
 
-namespace Vae.Tests.Unit.Data;
+namespace Vae.Tests.Unit.Core;
 
 /// <summary>
 /// What <see cref="RegularFile"/> says of each kind of path, the bound to the byte, the reader's text, the gzip words,
@@ -78,9 +78,9 @@ public sealed class RegularFileTests
     {
         // .NET's words for a stream whose trailer check fails (System.IO.Compression's resource text).
         Assert.Equal("corrupt gzip stream (its inflated data fail the CRC-32 or length check of its trailer, or do not inflate)",
-            RegularFile.GzipProblem(new InvalidDataException("The archive entry was compressed using an unsupported compression method.")));
+            Vae.Data.Formats.DatasetFileBounds.GzipProblem(new InvalidDataException("The archive entry was compressed using an unsupported compression method.")));
         Assert.Equal("corrupt or truncated gzip stream (Block length does not match with its complement.)",
-            RegularFile.GzipProblem(new InvalidDataException("Block length does not match with its complement.")));
+            Vae.Data.Formats.DatasetFileBounds.GzipProblem(new InvalidDataException("Block length does not match with its complement.")));
     }
 
     [Fact]

@@ -1,8 +1,7 @@
 using TorchSharp;
-using Vae.Core.Models;
 using static TorchSharp.torch;
 
-namespace Vae.Core.Training;
+namespace Vae.Core.Models;
 
 /// <summary>
 /// An exponential moving average of a model's parameters (Polyak and Juditsky, 1992): a ← d·a + (1 − d)·w after each
