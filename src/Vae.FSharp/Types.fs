@@ -119,7 +119,7 @@ type DataOptions =
 
 /// What can go wrong with user input, as one line each.
 type VaeError =
-    /// A config value is out of range.
+    /// A config value or an argument is out of range or unknown (a dataset name no loader knows, say).
     | InvalidConfig of message: string
     /// A dataset is missing, corrupt or cannot be fetched.
     | DataError of kind: Vae.Data.DatasetErrorKind * message: string

@@ -59,7 +59,7 @@ module Data =
             Ok (Acquisition.DatasetStore.Load(name, split, DataOptions.toCore options)).Dataset
         with
         | :? DatasetException as e -> Error(DataError(e.Kind, e.Message))
-        | :? System.ArgumentException as e -> Error(DataError(DatasetErrorKind.Missing, e.Message))
+        | :? System.ArgumentException as e -> Error(InvalidConfig e.Message) // an unknown name: nothing is missing, the name is wrong
 
     /// The first n images of a dataset, copied (a new dataset to dispose; the original stays valid).
     let take (n: int) (dataset: ImageDataset) = dataset.Take n

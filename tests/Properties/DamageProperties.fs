@@ -165,7 +165,7 @@ module Manifest =
                     | CheckpointCondition.Complete -> status.Folder = dir
                     | CheckpointCondition.Damaged -> oneLine status.Problem && oneLine (status.Error().Message)
                     | _ -> false // the files are there: a damaged manifest is never "no checkpoint"
-                verdict && bytesAllocated < allocationBound))
+                Prop.label $"damage {hurt}: {status.Condition} ({status.Problem}), {bytesAllocated:N0} bytes allocated" (verdict && bytesAllocated < allocationBound)))
 
     /// Manifest entry names: the checkpoint's own files, path tricks, and arbitrary strings.
     let private names =

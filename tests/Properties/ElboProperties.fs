@@ -34,7 +34,9 @@ module Elbo =
     [<Property>]
     let ``The total is reconstruction plus KL for every example`` (x: Pixels) (l: Latents) =
         let _, t = terms x l
-        Array.forall id (Array.map3 (fun total r k -> abs (total - (r + k)) <= 1e-4f * max 1.0f (abs total)) (values t.Total) (values t.Reconstruction) (values t.Kl))
+        Array.map3 (fun total r k -> total, r, k) (values t.Total) (values t.Reconstruction) (values t.Kl)
+        |> Array.mapi (fun b (total, r, k) -> abs (total - (r + k)) <= 1e-4f * max 1.0f (abs total), fun () -> $"example {b}: total {total}, reconstruction {r} + KL {k}")
+        |> allHold
 
     [<Property>]
     let ``The mean reduction is the mean of the per-example totals and the sum reduction their sum`` (x: Pixels) (l: Latents) =
@@ -42,7 +44,9 @@ module Elbo =
         let perExample = values t.Total |> Array.map float
         let mean = (VaeLoss.Reduce(t, Reduction.Mean).Total.item<float32>()) |> float
         let sum = (VaeLoss.Reduce(t, Reduction.Sum).Total.item<float32>()) |> float
-        abs (mean - Array.average perExample) <= 1e-4 * max 1.0 (abs mean) && abs (sum - Array.sum perExample) <= 1e-4 * max 1.0 (abs sum) && b >= 1
+        allHold [ abs (mean - Array.average perExample) <= 1e-4 * max 1.0 (abs mean), (fun () -> $"mean reduction {mean}, mean of the totals {Array.average perExample}")
+                  abs (sum - Array.sum perExample) <= 1e-4 * max 1.0 (abs sum), (fun () -> $"sum reduction {sum}, sum of the totals {Array.sum perExample}")
+                  b >= 1, (fun () -> "an empty batch") ]
 
     [<Property>]
     let ``The batch loss does not depend on the order of the examples`` (x: Pixels) (l: Latents) (seed: int) =
@@ -52,7 +56,7 @@ module Elbo =
         let permuted = VaeLoss.NegativeElbo(t.Reconstruction.index_select(0L, idx), t.Kl.index_select(0L, idx))
         let a = VaeLoss.Reduce(t, Reduction.Mean).Total.item<float32>()
         let c = VaeLoss.Reduce(permuted, Reduction.Mean).Total.item<float32>()
-        abs (a - c) <= 1e-4f * max 1.0f (abs a)
+        abs (a - c) <= 1e-4f * max 1.0f (abs a) |> Prop.label $"mean total {a} in order, {c} permuted ({perm})"
 
 module ImportanceWeighted =
     let private bound (k, b, w: float32[]) =

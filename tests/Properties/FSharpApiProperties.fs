@@ -10,38 +10,86 @@ open Vae.Tests.Properties.Generators
 
 type private Core = Vae.Core.Config.ModelConfig
 
-/// Valid training configs over every field the F# record carries.
-let private trainingConfigs =
+/// A valid training config as plain values: every field of the core's record, each drawn away from its default.
+type private TrainingSpec =
+    { Dataset: string; Epochs: int; ExampleBudget: int64 option; BatchSize: int; Adam: bool; LearningRate: float
+      Schedule: LearningRateSchedule; WarmupSteps: int; KlWarmupEpochs: int; Beta1: float; Beta2: float; WeightDecay: float
+      EmaDecay: float; Seed: int64; Device: string; EvalEvery: int; CheckpointDir: string option; Binarization: Binarization }
+
+let private toTrainingConfig (s: TrainingSpec) =
+    TrainingConfig(
+        Dataset = s.Dataset, Epochs = s.Epochs, ExampleBudget = Option.toNullable s.ExampleBudget, BatchSize = s.BatchSize,
+        Optimizer = (if s.Adam then OptimizerKind.Adam else OptimizerKind.Adagrad), LearningRate = s.LearningRate,
+        Schedule = s.Schedule, WarmupSteps = s.WarmupSteps, KlWarmupEpochs = s.KlWarmupEpochs,
+        Beta1 = (if s.Adam then s.Beta1 else 0.9), Beta2 = (if s.Adam then s.Beta2 else 0.999), WeightDecay = s.WeightDecay,
+        EmaDecay = s.EmaDecay, Seed = s.Seed, Device = s.Device, EvalEvery = s.EvalEvery, CheckpointDir = Option.toObj s.CheckpointDir,
+        Binarization = s.Binarization)
+
+let private trainingSpecs =
     gen {
+        let! dataset = Gen.elements [ "mnist"; "fashion-mnist"; "svhn" ]
         let! epochs = Gen.choose (1, 100)
+        let! budget = Gen.elements [ None; Some 1000L; Some 123_456L ]
         let! batch = Gen.choose (1, 512)
         let! adam = Gen.elements [ true; false ]
+        let! lr = Gen.elements [ 1e-4; 3e-4; 2e-3; 0.02 ]
         let! schedule = Gen.elements [ LearningRateSchedule.Constant; LearningRateSchedule.Cosine ]
-        let! binarization = Gen.elements [ Binarization.None; Binarization.Dynamic ]
-        let! device = Gen.elements [ "auto"; "cpu"; "cuda" ]
-        let! budget = Gen.elements [ None; Some 1000L; Some 123_456L ]
-        let! dir = Gen.elements [ None; Some "runs/x" ]
-        let! seed = Gen.choose (0, 1000)
         let! warm = Gen.choose (0, 500)
+        let! klWarm = Gen.choose (0, 6)
+        let! beta1 = Gen.elements [ 0.5; 0.8; 0.9; 0.95 ]
+        let! beta2 = Gen.elements [ 0.99; 0.995; 0.999 ]
+        let! decay = Gen.elements [ 0.0; 1e-5; 1e-4 ]
+        let! ema = Gen.elements [ 0.0; 0.99; 0.999 ]
+        let! seed = Gen.choose (0, 1000)
+        let! device = Gen.elements [ "auto"; "cpu"; "cuda" ]
+        let! every = Gen.choose (1, 4)
+        let! dir = Gen.elements [ None; Some "runs/x" ]
+        let! binarization = Gen.elements [ Binarization.None; Binarization.Dynamic ]
         return
-            TrainingConfig(
-                Epochs = epochs, BatchSize = batch, Optimizer = (if adam then OptimizerKind.Adam else OptimizerKind.Adagrad),
-                Schedule = schedule, Binarization = binarization, Device = device, ExampleBudget = Option.toNullable budget,
-                CheckpointDir = Option.toObj dir, Seed = int64 seed, WarmupSteps = warm, KlWarmupEpochs = warm % 7,
-                LearningRate = 1e-3 * float (1 + seed % 5), WeightDecay = float (seed % 3) * 1e-4,
-                Beta1 = (if adam then 0.8 + float (seed % 10) / 100.0 else 0.9), Beta2 = 0.999, EvalEvery = 1 + seed % 4)
+            { Dataset = dataset; Epochs = epochs; ExampleBudget = budget; BatchSize = batch; Adam = adam; LearningRate = lr
+              Schedule = schedule; WarmupSteps = warm; KlWarmupEpochs = klWarm; Beta1 = beta1; Beta2 = beta2; WeightDecay = decay
+              EmaDecay = ema; Seed = int64 seed; Device = device; EvalEvery = every; CheckpointDir = dir; Binarization = binarization }
     }
+
+/// Simpler specs: one field at a time back to the core's default.
+let private shrinkTrainingSpec (s: TrainingSpec) =
+    let d = TrainingConfig()
+    seq {
+        if s.Dataset <> d.Dataset then yield { s with Dataset = d.Dataset }
+        if s.Epochs <> d.Epochs then yield { s with Epochs = d.Epochs }
+        if s.ExampleBudget.IsSome then yield { s with ExampleBudget = None }
+        if s.BatchSize <> d.BatchSize then yield { s with BatchSize = d.BatchSize }
+        if not s.Adam then yield { s with Adam = true }
+        if s.LearningRate <> d.LearningRate then yield { s with LearningRate = d.LearningRate }
+        if s.Schedule <> d.Schedule then yield { s with Schedule = d.Schedule }
+        if s.WarmupSteps <> 0 then yield { s with WarmupSteps = 0 }
+        if s.KlWarmupEpochs <> 0 then yield { s with KlWarmupEpochs = 0 }
+        if s.Beta1 <> d.Beta1 then yield { s with Beta1 = d.Beta1 }
+        if s.Beta2 <> d.Beta2 then yield { s with Beta2 = d.Beta2 }
+        if s.WeightDecay <> 0.0 then yield { s with WeightDecay = 0.0 }
+        if s.EmaDecay <> 0.0 then yield { s with EmaDecay = 0.0 }
+        if s.Seed <> d.Seed then yield { s with Seed = d.Seed }
+        if s.Device <> d.Device then yield { s with Device = d.Device }
+        if s.EvalEvery <> d.EvalEvery then yield { s with EvalEvery = d.EvalEvery }
+        if s.CheckpointDir.IsSome then yield { s with CheckpointDir = None }
+        if s.Binarization <> d.Binarization then yield { s with Binarization = d.Binarization }
+    }
+
+/// A round trip that fails names the fields that changed, as the core's JSON names them.
+let private sameConfig (original: 'T) (back: 'T) =
+    let changed = ConfigJson.Differences(original, back, "before", "after")
+    (back = original) |> Prop.label ("changed by the round trip: " + changed)
 
 module FSharpApi =
     [<Property(MaxTest = 200)>]
     let ``A model config converted to F# and back equals the original`` () =
-        Prop.forAll (Arb.fromGen modelConfigs) (fun (c: Core) ->
-            Vae.FSharp.ModelConfig.toCore (Vae.FSharp.ModelConfig.ofCore c) = c)
+        Prop.forAll modelConfigArb (fun (c: Core) -> sameConfig c (Vae.FSharp.ModelConfig.toCore (Vae.FSharp.ModelConfig.ofCore c)))
 
     [<Property(MaxTest = 200)>]
     let ``A training config converted to F# and back equals the original`` () =
-        Prop.forAll (Arb.fromGen trainingConfigs) (fun (c: TrainingConfig) ->
-            Vae.FSharp.TrainingConfig.toCore (Vae.FSharp.TrainingConfig.ofCore c) = c)
+        Prop.forAll (Arb.fromGenShrink (trainingSpecs, shrinkTrainingSpec)) (fun spec ->
+            let c = toTrainingConfig spec
+            sameConfig c (Vae.FSharp.TrainingConfig.toCore (Vae.FSharp.TrainingConfig.ofCore c)))
 
     [<Property(MaxTest = 200)>]
     let ``Copy-and-update of the F# record changes exactly that field of the core's record`` () =

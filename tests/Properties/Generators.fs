@@ -36,8 +36,29 @@ let pixels =
         return { B = b; P = p; Target = t; Logits = l }
     }
 
-/// Valid model configs: both architectures, input 1×28×28 or 3×32×32, 0–2 extra convolutions per level, small hidden sizes for speed.
-let modelConfigs =
+/// A valid model config as plain values (what the generator draws and the shrinker simplifies); toModelConfig builds
+/// the core's record from it field by field, so no code under test is involved.
+type ModelSpec =
+    { Rgb: bool; Architecture: Architecture; LatentDim: int; HiddenDim: int; ConvChannels: int list; ExtraConvsPerLevel: int
+      DecoderDropout: float; Likelihood: Likelihood; GaussianStd: float; MlpInitStd: float }
+
+let toModelConfig (s: ModelSpec) =
+    let side = if s.Rgb then 32 else 28
+    ModelConfig(
+        Channels = (if s.Rgb then 3 else 1), Height = side, Width = side, LatentDim = s.LatentDim, HiddenDim = s.HiddenDim,
+        Architecture = s.Architecture,
+        ConvChannels = (if s.Architecture = Architecture.Conv then Array.ofList s.ConvChannels else [||]),
+        ExtraConvsPerLevel = (if s.Architecture = Architecture.Conv then s.ExtraConvsPerLevel else 0),
+        DecoderDropout = s.DecoderDropout, Likelihood = s.Likelihood, GaussianStd = s.GaussianStd, MlpInitStd = s.MlpInitStd)
+
+let ofModelConfig (c: ModelConfig) =
+    { Rgb = c.Channels = 3; Architecture = c.Architecture; LatentDim = c.LatentDim; HiddenDim = c.HiddenDim
+      ConvChannels = List.ofSeq c.ConvChannels; ExtraConvsPerLevel = c.ExtraConvsPerLevel; DecoderDropout = c.DecoderDropout
+      Likelihood = c.Likelihood; GaussianStd = c.GaussianStd; MlpInitStd = c.MlpInitStd }
+
+/// Valid model configs: both architectures, input 1×28×28 or 3×32×32, 0–2 extra convolutions per level, small hidden
+/// sizes for speed, every likelihood (the Gaussian with its σ), and the MLP's initial weight scale.
+let modelSpecs =
     gen {
         let! rgb = Gen.elements [ false; true ]
         let! arch = Gen.elements [ Architecture.Conv; Architecture.Mlp ]
@@ -47,21 +68,80 @@ let modelConfigs =
         let! channels = Gen.listOfLength layers (Gen.choose (2, 8))
         let! extra = Gen.choose (0, 2)
         let! dropout = Gen.elements [ 0.0; 0.25; 0.5 ]
-        let convChannels: System.Collections.Generic.IReadOnlyList<int> =
-            if arch = Architecture.Conv then Array.ofList channels else [||]
-        let side = if rgb then 32 else 28
+        let! likelihood = Gen.elements [ Likelihood.Bernoulli; Likelihood.Gaussian; Likelihood.GaussianLearnedVariance ]
+        // σ belongs to the Gaussian likelihood (the F# face carries it in the Gaussian case); other likelihoods leave it at the default.
+        let! std = if likelihood = Likelihood.Gaussian then Gen.elements [ 0.05; 0.1; 0.3; 1.0 ] else Gen.constant (ModelConfig().GaussianStd)
+        let! initStd = Gen.elements [ 0.01; 0.02; 0.1 ]
         return
-            ModelConfig(
-                Channels = (if rgb then 3 else 1), Height = side, Width = side, LatentDim = latent,
-                HiddenDim = hidden, Architecture = arch, ConvChannels = convChannels,
-                ExtraConvsPerLevel = (if arch = Architecture.Conv then extra else 0), DecoderDropout = dropout)
+            { Rgb = rgb; Architecture = arch; LatentDim = latent; HiddenDim = hidden; ConvChannels = channels
+              ExtraConvsPerLevel = (if arch = Architecture.Conv then extra else 0); DecoderDropout = dropout
+              Likelihood = likelihood; GaussianStd = std; MlpInitStd = initStd }
     }
+
+/// Simpler valid specs, simplest first: grey, no extras, the defaults' likelihood and scales, smaller sizes.
+let shrinkModelSpec (s: ModelSpec) =
+    let defaults = ofModelConfig (ModelConfig())
+    seq {
+        if s.Rgb then yield { s with Rgb = false }
+        if s.ExtraConvsPerLevel > 0 then yield { s with ExtraConvsPerLevel = 0 }
+        if s.DecoderDropout <> 0.0 then yield { s with DecoderDropout = 0.0 }
+        if s.Likelihood <> Likelihood.Bernoulli then yield { s with Likelihood = Likelihood.Bernoulli; GaussianStd = defaults.GaussianStd }
+        if s.GaussianStd <> defaults.GaussianStd then yield { s with GaussianStd = defaults.GaussianStd }
+        if s.MlpInitStd <> defaults.MlpInitStd then yield { s with MlpInitStd = defaults.MlpInitStd }
+        if s.ConvChannels.Length > 1 then yield { s with ConvChannels = [ s.ConvChannels.Head ] }
+        if s.ConvChannels |> List.exists (fun c -> c > 2) then yield { s with ConvChannels = s.ConvChannels |> List.map (fun _ -> 2) }
+        if s.LatentDim > 1 then yield { s with LatentDim = 1 }
+        if s.LatentDim > 2 then yield { s with LatentDim = s.LatentDim / 2 }
+        if s.HiddenDim > 4 then yield { s with HiddenDim = 4 }
+        if s.HiddenDim > 8 then yield { s with HiddenDim = s.HiddenDim / 2 }
+    }
+
+/// The core's model configs from modelSpecs, shrinking through the spec.
+let modelConfigArb = Arb.fromGenShrink (modelSpecs, shrinkModelSpec) |> Arb.convert toModelConfig ofModelConfig
+
+/// The same configs without shrinking, as a generator to combine with others.
+let modelConfigs = modelSpecs |> Gen.map toModelConfig
 
 /// Tensor from a flat array and a shape.
 let tensor (data: float32[]) (shape: int64[]) = torch.tensor(data, System.ReadOnlySpan<int64>(shape))
 
-/// Arbitraries registered with [<Properties(Arbitrary = [| typeof<Arbs> |])>].
+/// Smaller latent batches, simplest first: one example fewer, one dimension fewer, a value at the prior (0) or rounded.
+let shrinkLatents (l: Latents) =
+    let pick (src: float32[]) d = [| for b in 0 .. l.B - 1 do for j in 0 .. d - 1 -> src[b * l.D + j] |]
+    let simpler (src: float32[]) =
+        seq {
+            for i in 0 .. src.Length - 1 do
+                if src[i] <> 0.0f then yield Array.updateAt i 0.0f src
+                if src[i] <> round src[i] then yield Array.updateAt i (round src[i]) src
+        }
+    seq {
+        if l.B > 1 then yield { l with B = l.B - 1; Mu = l.Mu[.. (l.B - 1) * l.D - 1]; LogVar = l.LogVar[.. (l.B - 1) * l.D - 1] }
+        if l.D > 1 then yield { l with D = l.D - 1; Mu = pick l.Mu (l.D - 1); LogVar = pick l.LogVar (l.D - 1) }
+        for mu in simpler l.Mu -> { l with Mu = mu }
+        for lv in simpler l.LogVar -> { l with LogVar = lv }
+    }
+
+/// Smaller pixel batches, simplest first: one example fewer, one pixel fewer, a target of 0 or 1, a logit of 0 or rounded.
+let shrinkPixels (x: Pixels) =
+    let pick (src: float32[]) p = [| for b in 0 .. x.B - 1 do for j in 0 .. p - 1 -> src[b * x.P + j] |]
+    seq {
+        if x.B > 1 then yield { x with B = x.B - 1; Target = x.Target[.. (x.B - 1) * x.P - 1]; Logits = x.Logits[.. (x.B - 1) * x.P - 1] }
+        if x.P > 1 then yield { x with P = x.P - 1; Target = pick x.Target (x.P - 1); Logits = pick x.Logits (x.P - 1) }
+        for i in 0 .. x.Target.Length - 1 do
+            if x.Target[i] <> round x.Target[i] then yield { x with Target = Array.updateAt i (round x.Target[i]) x.Target }
+        for i in 0 .. x.Logits.Length - 1 do
+            if x.Logits[i] <> 0.0f then yield { x with Logits = Array.updateAt i 0.0f x.Logits }
+            if x.Logits[i] <> round x.Logits[i] then yield { x with Logits = Array.updateAt i (round x.Logits[i]) x.Logits }
+    }
+
+/// Every check must hold; a failure is labelled with each failing check's description (the example and the term), so
+/// FsCheck's report names what broke, not just the whole input.
+let allHold (checks: seq<bool * (unit -> string)>) : Property =
+    let failed = checks |> Seq.filter (fst >> not) |> Seq.map (fun (_, describe) -> describe ()) |> List.ofSeq
+    Prop.label (String.concat "; " failed) (List.isEmpty failed)
+
+/// Arbitraries registered with [<Properties(Arbitrary = [| typeof<Arbs> |])>]; each shrinks.
 type Arbs =
-    static member Latents() = Arb.fromGen latents
-    static member Pixels() = Arb.fromGen pixels
-    static member ModelConfigs() = Arb.fromGen modelConfigs
+    static member Latents() = Arb.fromGenShrink (latents, shrinkLatents)
+    static member Pixels() = Arb.fromGenShrink (pixels, shrinkPixels)
+    static member ModelConfigs() = modelConfigArb

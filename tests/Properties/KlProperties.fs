@@ -28,15 +28,16 @@ let klByIntegration (mu: float) (logVar: float) =
 [<Properties(Arbitrary = [| typeof<Arbs> |], MaxTest = 200)>]
 module Kl =
     [<Property>]
-    let ``KL is non-negative for every example`` (l: Latents) = kl l |> Array.forall (fun v -> v >= 0.0f)
+    let ``KL is non-negative for every example`` (l: Latents) =
+        kl l |> Array.mapi (fun b v -> v >= 0.0f, fun () -> $"example {b}: KL {v} < 0") |> allHold
 
     [<Property>]
     let ``KL is zero only at the prior: any mean or log-variance away from 0 gives KL above 0`` (l: Latents) =
         let values = kl l
         [ for b in 0 .. l.B - 1 ->
             let far = Seq.exists (fun d -> abs l.Mu[b * l.D + d] > 1e-2f || abs l.LogVar[b * l.D + d] > 1e-2f) (seq { 0 .. l.D - 1 })
-            not far || values[b] > 0.0f ]
-        |> List.forall id
+            not far || values[b] > 0.0f, fun () -> $"example {b}: KL {values[b]} away from the prior" ]
+        |> allHold
 
     [<Property>]
     let ``KL is additive over latent dimensions`` (l: Latents) =
@@ -46,7 +47,9 @@ module Kl =
             let pick (src: float32[]) lo hi = [| for b in 0 .. l.B - 1 do for d in lo .. hi -> src[b * l.D + d] |]
             let first = kl { l with D = 1; Mu = pick l.Mu 0 0; LogVar = pick l.LogVar 0 0 }
             let rest = kl { l with D = l.D - 1; Mu = pick l.Mu 1 (l.D - 1); LogVar = pick l.LogVar 1 (l.D - 1) }
-            Array.forall id [| for b in 0 .. l.B - 1 -> abs (whole[b] - (first[b] + rest[b])) <= 1e-4f * max 1.0f (abs whole[b]) |])
+            allHold [ for b in 0 .. l.B - 1 ->
+                        abs (whole[b] - (first[b] + rest[b])) <= 1e-4f * max 1.0f (abs whole[b]),
+                        fun () -> $"example {b}: KL {whole[b]}, first dimension {first[b]} + the rest {rest[b]}" ])
 
     [<Property>]
     let ``KL matches MathNet numerical integration within 1e-4 relative plus 1e-4 absolute`` (l: Latents) =
@@ -54,19 +57,19 @@ module Kl =
         [ for b in 0 .. l.B - 1 ->
             let dims = [ for d in 0 .. l.D - 1 -> float l.Mu[b * l.D + d], float l.LogVar[b * l.D + d] ]
             // Integration is accurate for moderate σ; extreme cases are covered by the closed-form check below.
-            if dims |> List.exists (fun (_, lv) -> lv < -8.0 || lv > 6.0) then true
+            if dims |> List.exists (fun (_, lv) -> lv < -8.0 || lv > 6.0) then true, (fun () -> "")
             else
                 let expected = dims |> List.sumBy (fun (m, lv) -> klByIntegration m lv)
-                abs (float got[b] - expected) <= 1e-4 * abs expected + 1e-4 ]
-        |> List.forall id
+                abs (float got[b] - expected) <= 1e-4 * abs expected + 1e-4, fun () -> $"example {b}: KL {got[b]}, integration {expected}" ]
+        |> allHold
 
     [<Property>]
     let ``KL matches a double-precision closed form even for extreme log-variances`` (l: Latents) =
         let got = kl l
         [ for b in 0 .. l.B - 1 ->
             let expected = Seq.sum (seq { for d in 0 .. l.D - 1 -> let m, lv = float l.Mu[b * l.D + d], float l.LogVar[b * l.D + d] in 0.5 * (exp lv + m * m - 1.0 - lv) })
-            abs (float got[b] - expected) <= 1e-5 * abs expected + 1e-3 ]
-        |> List.forall id
+            abs (float got[b] - expected) <= 1e-5 * abs expected + 1e-3, fun () -> $"example {b}: KL {got[b]}, closed form in doubles {expected}" ]
+        |> allHold
 
     [<Fact>]
     let ``KL is exactly zero at the prior`` () =

@@ -22,7 +22,8 @@ let binaryEntropy (t: float) = (if t > 0.0 then -t * log t else 0.0) + (if t < 1
 [<Properties(Arbitrary = [| typeof<Arbs> |], MaxTest = 200)>]
 module Bernoulli =
     [<Property>]
-    let ``The Bernoulli NLL is non-negative`` (x: Pixels) = nll x.B x.P x.Logits x.Target |> Array.forall (fun v -> v >= 0.0f)
+    let ``The Bernoulli NLL is non-negative`` (x: Pixels) =
+        nll x.B x.P x.Logits x.Target |> Array.mapi (fun b v -> v >= 0.0f, fun () -> $"example {b}: NLL {v} < 0") |> allHold
 
     [<Property>]
     let ``For a grey target the NLL is smallest when the predicted probability equals the target`` (x: Pixels) (shift: NormalFloat) =
@@ -31,7 +32,9 @@ module Bernoulli =
         let atTarget = nll x.B x.P (targets |> Array.map logit) targets
         let moved = nll x.B x.P (targets |> Array.map (fun t -> logit t + delta)) targets
         let movedDown = nll x.B x.P (targets |> Array.map (fun t -> logit t - delta)) targets
-        Array.forall2 (fun a m -> a < m) atTarget moved && Array.forall2 (fun a m -> a < m) atTarget movedDown
+        allHold [ for b in 0 .. x.B - 1 ->
+                    atTarget[b] < moved[b] && atTarget[b] < movedDown[b],
+                    fun () -> $"example {b}: NLL {atTarget[b]} at the target, {moved[b]} and {movedDown[b]} with the logits moved by ±{delta}" ]
 
     [<Property>]
     let ``At its minimum the NLL equals the summed binary entropy of the targets`` (x: Pixels) =
@@ -39,10 +42,10 @@ module Bernoulli =
         let got = nll x.B x.P (targets |> Array.map logit) targets
         [ for b in 0 .. x.B - 1 ->
             let expected = Seq.sum (seq { for j in 0 .. x.P - 1 -> binaryEntropy (float targets[b * x.P + j]) })
-            abs (float got[b] - expected) <= 1e-3 * max 1.0 expected ]
-        |> List.forall id
+            abs (float got[b] - expected) <= 1e-3 * max 1.0 expected, fun () -> $"example {b}: NLL {got[b]}, summed binary entropy {expected}" ]
+        |> allHold
 
     [<Property>]
     let ``The NLL is finite for logits of plus or minus 1e4`` (x: Pixels) (signs: bool[]) =
         let logits = Array.init (x.B * x.P) (fun i -> if i < signs.Length && signs[i] then 1e4f else -1e4f)
-        nll x.B x.P logits x.Target |> Array.forall (fun v -> System.Single.IsFinite v)
+        nll x.B x.P logits x.Target |> Array.mapi (fun b v -> System.Single.IsFinite v, fun () -> $"example {b}: NLL {v}") |> allHold

@@ -43,10 +43,11 @@ public sealed record ModelConfig
     public Architecture Architecture { get; init; } = Architecture.Conv;
 
     /// <summary>Output channels of each stride-2 convolution (Conv only); each halves H and W.</summary>
-    public IReadOnlyList<int> ConvChannels { get => convChannels; init => convChannels = value is null ? null! : Array.AsReadOnly(value.ToArray()); }
+    /// <remarks>Held as a copy that compares by value, so two configs with the same channels are equal.</remarks>
+    public IReadOnlyList<int> ConvChannels { get => convChannels; init => convChannels = value is null ? null! : new ValueList<int>(value); }
 
     // A private copy: a caller's array changed after construction cannot change the config (validated: null is rejected).
-    readonly IReadOnlyList<int> convChannels = Array.AsReadOnly(new[] { 32, 64 });
+    readonly IReadOnlyList<int> convChannels = new ValueList<int>([32, 64]);
 
     /// <summary>
     /// Extra 3×3 stride-1 convolutions (with ReLU) at each resolution level of the Conv model: after each strided
@@ -88,14 +89,4 @@ public sealed record ModelConfig
     /// <summary>The seed's convolutional model for 3×32×32 inputs (SVHN): channels 32, 64, 128, hidden 1024.</summary>
     public static ModelConfig ConvRgb32(int latentDim) =>
         new() { Channels = 3, Height = 32, Width = 32, ConvChannels = [32, 64, 128], HiddenDim = 1024, LatentDim = latentDim };
-
-    /// <inheritdoc />
-    public bool Equals(ModelConfig? other) =>
-        other is not null && Channels == other.Channels && Height == other.Height && Width == other.Width &&
-        LatentDim == other.LatentDim && Architecture == other.Architecture && ConvChannels.SequenceEqual(other.ConvChannels) &&
-        HiddenDim == other.HiddenDim && Likelihood == other.Likelihood && GaussianStd.Equals(other.GaussianStd) &&
-        MlpInitStd.Equals(other.MlpInitStd) && ExtraConvsPerLevel == other.ExtraConvsPerLevel && DecoderDropout.Equals(other.DecoderDropout);
-
-    /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Channels, Height, Width, LatentDim, Architecture, HiddenDim, Likelihood, ConvChannels.Count);
 }

@@ -11,7 +11,7 @@ public static class Step
     public static ElboTerms Terms(VariationalAutoencoder model, Tensor x, Generator generator)
     {
         var output = model.call(x, generator);
-        var recon = VaeLoss.ReconstructionNll(model.Config.Likelihood, output.Logits, x, model.Config.GaussianStd, model.ObservationLogVar);
+        var recon = VaeLoss.ReconstructionNll(model.Config.Likelihood, output.Decoded, x, model.Config.GaussianStd, model.ObservationLogVar);
         var kl = VaeLoss.KlStandardNormal(output.Mu, output.LogVar);
         return VaeLoss.NegativeElbo(recon, kl);
     }

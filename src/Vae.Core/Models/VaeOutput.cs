@@ -8,8 +8,9 @@ namespace Vae.Core.Models;
 public sealed record Posterior(Tensor Mu, Tensor LogVar);
 
 /// <summary>The result of a VAE forward pass.</summary>
-/// <param name="Logits">Decoder output for the sampled z, [B, C, H, W]: Bernoulli logits, or the Gaussian mean.</param>
+/// <param name="Decoded">The decoder's output for the sampled z, [B, C, H, W]: what parameterises p(x | z) under
+/// <see cref="Config.ModelConfig.Likelihood"/>: Bernoulli logits, or the Gaussian mean (fixed or learned variance).</param>
 /// <param name="Mu">Posterior mean μ, [B, D].</param>
 /// <param name="LogVar">Posterior log-variance log σ², [B, D].</param>
 /// <param name="Z">The reparameterised sample z = μ + σ ⊙ ε, [B, D].</param>
-public sealed record VaeOutput(Tensor Logits, Tensor Mu, Tensor LogVar, Tensor Z);
+public sealed record VaeOutput(Tensor Decoded, Tensor Mu, Tensor LogVar, Tensor Z);

@@ -82,6 +82,28 @@ public sealed class ConfigTests
         var config = new ModelConfig { ConvChannels = channels };
         channels[0] = 999;
         Assert.Equal([8, 16], config.ConvChannels);
-        Assert.Throws<NotSupportedException>(() => ((IList<int>)config.ConvChannels)[0] = 1);
+        Assert.False(config.ConvChannels is IList<int> { IsReadOnly: false }, "the config hands out a list that can be changed");
+    }
+
+    [Fact]
+    public void Model_configs_are_equal_exactly_when_every_field_is_with_the_channel_list_compared_by_value()
+    {
+        var a = new ModelConfig { ConvChannels = [8, 16] };
+        var b = new ModelConfig { ConvChannels = new List<int> { 8, 16 } }; // another list, the same values
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.Equal("[8, 16]", a.ConvChannels.ToString());
+        // One variant per property (reflection finds them all, so a new field without a variant fails here).
+        ModelConfig[] variants =
+        [
+            a with { Channels = 3 }, a with { Height = 32 }, a with { Width = 32 }, a with { LatentDim = 3 },
+            a with { Architecture = Architecture.Mlp }, a with { ConvChannels = [8, 17] }, a with { ConvChannels = [8] },
+            a with { ExtraConvsPerLevel = 1 }, a with { HiddenDim = 255 }, a with { DecoderDropout = 0.5 },
+            a with { Likelihood = Likelihood.Gaussian }, a with { GaussianStd = 0.2 }, a with { MlpInitStd = 0.02 },
+        ];
+        Assert.All(variants, v => Assert.NotEqual(a, v));
+        var properties = typeof(ModelConfig).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).ToHashSet();
+        var varied = variants.Select(v => properties.Single(p => !Equals(typeof(ModelConfig).GetProperty(p)!.GetValue(v), typeof(ModelConfig).GetProperty(p)!.GetValue(a)))).ToHashSet();
+        Assert.Equal(properties.Order(), varied.Order());
     }
 }

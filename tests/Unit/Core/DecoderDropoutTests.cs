@@ -63,7 +63,7 @@ public sealed class DecoderDropoutTests
         var h = torch.tanh(z.matmul(parameters["decoder.hidden.weight"].t()) + parameters["decoder.hidden.bias"]); // [6, 20]
         var logits = (h * mask / (1 - p)).matmul(parameters["decoder.output.weight"].t()) + parameters["decoder.output.bias"]; // [6, 784]
         Assert.True(output.Z.allclose(z, 1e-6, 1e-6), "z is not μ + σ ⊙ ε with the generator's first draw");
-        Assert.True(output.Logits.flatten(1).allclose(logits, 1e-4, 1e-5), "the logits are not the decoder's with the second draw as the mask");
+        Assert.True(output.Decoded.flatten(1).allclose(logits, 1e-4, 1e-5), "the logits are not the decoder's with the second draw as the mask");
         Assert.True(mask.sum().item<float>() is > 0 and < 120, "the mask drops some units and keeps some");
     }
 
@@ -78,12 +78,12 @@ public sealed class DecoderDropoutTests
         using var x = torch.rand(5, 1, 28, 28);
         using var g = new Generator(2);
         var output = model.call(x, g);
-        Assert.True(output.Logits.allclose(model.Decode(output.Z), 0, 0), "evaluation dropped units");
+        Assert.True(output.Decoded.allclose(model.Decode(output.Z), 0, 0), "evaluation dropped units");
         model.train();
         using var g2 = new Generator(2);
         var training = model.call(x, g2);
         Assert.True(training.Z.allclose(output.Z, 0, 0), "the same generator gives the same z in both modes");
-        Assert.False(training.Logits.allclose(model.Decode(training.Z), 1e-3, 1e-3), "training with rate 0.5 dropped no units");
+        Assert.False(training.Decoded.allclose(model.Decode(training.Z), 1e-3, 1e-3), "training with rate 0.5 dropped no units");
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class DecoderDropoutTests
         var posterior = model.Encode(x);
         var z = posterior.Mu + torch.exp(0.5 * posterior.LogVar) * torch.randn(posterior.Mu.shape, generator: reference);
         Assert.True(output.Z.allclose(z, 1e-6, 1e-6));
-        Assert.True(output.Logits.allclose(model.Decode(z), 1e-5, 1e-5));
+        Assert.True(output.Decoded.allclose(model.Decode(z), 1e-5, 1e-5));
         Assert.Equal(torch.rand(1, generator: reference).item<float>(), torch.rand(1, generator: g).item<float>());
     }
 

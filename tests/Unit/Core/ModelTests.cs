@@ -51,7 +51,7 @@ public sealed class ModelTests
         using var g = new Generator(1);
         using var x = torch.rand(5, 3, 32, 32);
         var output = model.call(x, g);
-        Assert.Equal(new long[] { 5, 3, 32, 32 }, output.Logits.shape);
+        Assert.Equal(new long[] { 5, 3, 32, 32 }, output.Decoded.shape);
         Assert.Equal(new long[] { 5, 7 }, output.Mu.shape);
         Assert.Equal(new long[] { 5, 7 }, output.LogVar.shape);
         Assert.Equal(new long[] { 5, 7 }, output.Z.shape);
@@ -68,7 +68,7 @@ public sealed class ModelTests
         using var b = Trainer.CreateModel(deep, 1, torch.CPU);
         using var g = new Generator(1);
         using var x = torch.rand(3, 1, 28, 28);
-        Assert.Equal(new long[] { 3, 1, 28, 28 }, b.call(x, g).Logits.shape);
+        Assert.Equal(new long[] { 3, 1, 28, 28 }, b.call(x, g).Decoded.shape);
         // Each extra 3×3 convolution at c channels has c·c·9 weights and c biases; k per level, encoder and decoder.
         long expected = 2L * k * ((4 * 4 * 9 + 4) + (8 * 8 * 9 + 8));
         Assert.Equal(expected, b.ParameterCount - a.ParameterCount);

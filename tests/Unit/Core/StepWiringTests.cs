@@ -28,7 +28,7 @@ public sealed class StepWiringTests
         using (var g = new Generator(17))
         {
             var output = model.call(x, g);
-            recon = VaeLoss.ReconstructionNll(likelihood, output.Logits, x, 0.2, model.ObservationLogVar); // [6]
+            recon = VaeLoss.ReconstructionNll(likelihood, output.Decoded, x, 0.2, model.ObservationLogVar); // [6]
             kl = VaeLoss.KlStandardNormal(output.Mu, output.LogVar);                                       // [6]
         }
         using var g2 = new Generator(17);

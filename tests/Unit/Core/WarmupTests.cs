@@ -49,7 +49,7 @@ public sealed class WarmupTests
         using (var g = new Generator(9))
         {
             var output = reference.call(x, g);
-            var recon = VaeLoss.ReconstructionNll(Likelihood.Bernoulli, output.Logits, x, 0.1, null);
+            var recon = VaeLoss.ReconstructionNll(Likelihood.Bernoulli, output.Decoded, x, 0.1, null);
             var kl = VaeLoss.KlStandardNormal(output.Mu, output.LogVar);
             (recon + 0.25 * kl).mean().backward();
         }
