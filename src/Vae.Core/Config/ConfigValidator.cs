@@ -33,7 +33,7 @@ public static class ConfigValidator
             if (c.Height % factor != 0 || c.Width % factor != 0)
                 throw new ArgumentException($"Height and Width must be divisible by 2^{c.ConvChannels.Count} = {factor} for {c.ConvChannels.Count} stride-2 convolutions, got {c.Height}x{c.Width}", nameof(c.ConvChannels));
         }
-        long parameters = ParameterCount(c);
+        long parameters = LayerPlan.ParameterCount(c);
         if (parameters > MaxParameters)
             throw new ArgumentException($"the model would have {parameters:N0} parameters, more than the {MaxParameters:N0} allowed " +
                 $"({4 * parameters / 1e9:F1} GB of weights before optimizer state); use smaller HiddenDim, ConvChannels or input size", nameof(c.HiddenDim));
@@ -45,35 +45,6 @@ public static class ConfigValidator
     /// Adam's two moment buffers). Checked before any weight is allocated, so a config read from a file cannot ask for gigabytes.
     /// </summary>
     public const long MaxParameters = 100_000_000;
-
-    /// <summary>
-    /// The number of parameters the model of <paramref name="c"/> has, from the layer shapes (weights and biases of every
-    /// convolution and dense layer, and the learned observation log-variance), without building it.
-    /// </summary>
-    public static long ParameterCount(ModelConfig c)
-    {
-        long pixels = (long)c.Channels * c.Height * c.Width, hidden = c.HiddenDim, latent = c.LatentDim;
-        static long Dense(long inputs, long outputs) => inputs * outputs + outputs;
-        static long Conv(long inputs, long outputs, long kernel) => kernel * kernel * inputs * outputs + outputs;
-        long count = 2 * Dense(hidden, latent) + Dense(latent, hidden);                 // μ and log σ² heads; decoder input layer
-        if (c.Architecture == Architecture.Mlp || c.ConvChannels.Count == 0)
-            count += Dense(pixels, hidden) + Dense(hidden, pixels);                     // encoder hidden; decoder output
-        else
-        {
-            int levels = c.ConvChannels.Count;
-            long flat = (long)c.ConvChannels[^1] * (c.Height >> levels) * (c.Width >> levels);
-            count += Dense(flat, hidden) + Dense(hidden, flat);                         // encoder hidden; decoder projection
-            long inputs = c.Channels;
-            foreach (long ch in c.ConvChannels)
-            {
-                count += Conv(inputs, ch, 4) + Conv(ch, inputs, 4);                     // strided conv and its transposed mirror
-                count += 2L * c.ExtraConvsPerLevel * Conv(ch, ch, 3);                   // extra 3×3 convs, encoder and decoder
-                inputs = ch;
-            }
-        }
-        if (c.Likelihood == Likelihood.GaussianLearnedVariance) count += pixels;       // obs_logvar [C, H, W]
-        return count;
-    }
 
     /// <summary>Checks a training configuration; returns it unchanged when valid.</summary>
     /// <exception cref="ArgumentException">A field is out of range.</exception>

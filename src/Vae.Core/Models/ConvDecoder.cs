@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Vae.Core.Models;
 
 /// <summary>
-/// Convolutional decoder, the mirror of <see cref="ConvEncoder"/>: two fully connected ReLU layers
+/// Convolutional decoder, built from <see cref="LayerPlan.Decoder"/>, the mirror of <see cref="ConvEncoder"/>: two fully connected ReLU layers
 /// (D → hidden → C_L·H/2^L·W/2^L), then stride-2 4×4 transposed convolutions (each doubles H and W),
 /// ReLU between them, none on the output; with <see cref="ModelConfig.ExtraConvsPerLevel"/> = K, K 3×3 ReLU
 /// convolutions run before each transposed convolution. Returns [B, C, H, W] logits (or the Gaussian mean).
@@ -26,21 +26,17 @@ internal sealed class ConvDecoder : nn.Module<Tensor, Generator?, Tensor>
     /// <summary>Builds the decoder for a validated <paramref name="config"/>.</summary>
     public ConvDecoder(ModelConfig config) : base(nameof(ConvDecoder))
     {
-        int layers = config.ConvChannels.Count, factor = 1 << layers;
-        startShape = [config.ConvChannels[^1], config.Height / factor, config.Width / factor];
-        hidden = nn.Linear(config.LatentDim, config.HiddenDim);
-        project = nn.Linear(config.HiddenDim, startShape[0] * startShape[1] * startShape[2]);
+        var plan = LayerPlan.Decoder(config);
+        hidden = ModuleOf.Dense(plan, "decoder.hidden");
+        project = ModuleOf.Dense(plan, "decoder.project");
+        var first = plan.First(l => l.Kind != LayerKind.Linear);
+        startShape = [first.In, first.InHeight, first.InWidth];
         deconvs = new ModuleList<nn.Module<Tensor, Tensor>>();
         refines = new ModuleList<nn.Module<Tensor, Tensor>>();
+        foreach (var layer in plan.Where(l => l.Kind == LayerKind.ConvTranspose2d)) deconvs.Add(ModuleOf.Conv(layer));
+        foreach (var layer in plan.Where(l => l.Kind == LayerKind.Conv2d)) refines.Add(ModuleOf.Conv(layer));
         refinesPerLevel = config.ExtraConvsPerLevel;
         dropout = config.DecoderDropout;
-        for (int i = layers - 1; i >= 0; i--)
-        {
-            long outChannels = i == 0 ? config.Channels : config.ConvChannels[i - 1];
-            for (int k = 0; k < refinesPerLevel; k++)
-                refines.Add(nn.Conv2d(config.ConvChannels[i], config.ConvChannels[i], kernel_size: 3, stride: 1, padding: 1));
-            deconvs.Add(nn.ConvTranspose2d(config.ConvChannels[i], outChannels, kernel_size: 4, stride: 2, padding: 1));
-        }
         RegisterComponents();
     }
 

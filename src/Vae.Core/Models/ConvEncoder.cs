@@ -6,9 +6,9 @@ using static TorchSharp.torch;
 namespace Vae.Core.Models;
 
 /// <summary>
-/// Convolutional encoder: stride-2 4×4 convolutions with ReLU (each halves H and W), each followed by
-/// <see cref="ModelConfig.ExtraConvsPerLevel"/> 3×3 stride-1 ReLU convolutions, one fully connected ReLU
-/// hidden layer, then linear heads for μ and log σ².
+/// Convolutional encoder, built from <see cref="LayerPlan.Encoder"/>: stride-2 4×4 convolutions with ReLU (each halves H
+/// and W), each followed by <see cref="ModelConfig.ExtraConvsPerLevel"/> 3×3 stride-1 ReLU convolutions, one fully
+/// connected ReLU hidden layer, then linear heads for μ and log σ².
 /// Parameter names: convs.{i}.weight, hidden.weight, mu.weight, logvar.weight (and biases).
 /// </summary>
 internal sealed class ConvEncoder : nn.Module<Tensor, Posterior>
@@ -21,20 +21,12 @@ internal sealed class ConvEncoder : nn.Module<Tensor, Posterior>
     /// <summary>Builds the encoder for a validated <paramref name="config"/>.</summary>
     public ConvEncoder(ModelConfig config) : base(nameof(ConvEncoder))
     {
+        var plan = LayerPlan.Encoder(config);
         convs = new ModuleList<nn.Module<Tensor, Tensor>>();
-        long inChannels = config.Channels;
-        foreach (int outChannels in config.ConvChannels)
-        {
-            convs.Add(nn.Conv2d(inChannels, outChannels, kernel_size: 4, stride: 2, padding: 1));
-            for (int k = 0; k < config.ExtraConvsPerLevel; k++)
-                convs.Add(nn.Conv2d(outChannels, outChannels, kernel_size: 3, stride: 1, padding: 1));
-            inChannels = outChannels;
-        }
-        int factor = 1 << config.ConvChannels.Count;
-        long flat = inChannels * (config.Height / factor) * (config.Width / factor);
-        hidden = nn.Linear(flat, config.HiddenDim);
-        mu = nn.Linear(config.HiddenDim, config.LatentDim);
-        logvar = nn.Linear(config.HiddenDim, config.LatentDim);
+        foreach (var layer in plan.Where(l => l.Kind == LayerKind.Conv2d)) convs.Add(ModuleOf.Conv(layer));
+        hidden = ModuleOf.Dense(plan, "encoder.hidden");
+        mu = ModuleOf.Dense(plan, "encoder.mu");
+        logvar = ModuleOf.Dense(plan, "encoder.logvar");
         RegisterComponents();
     }
 

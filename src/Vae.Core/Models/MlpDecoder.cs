@@ -22,8 +22,9 @@ internal sealed class MlpDecoder : nn.Module<Tensor, Generator?, Tensor>
     {
         imageShape = [config.Channels, config.Height, config.Width];
         dropout = config.DecoderDropout;
-        hidden = nn.Linear(config.LatentDim, config.HiddenDim);
-        output = nn.Linear(config.HiddenDim, config.Channels * config.Height * config.Width);
+        var plan = LayerPlan.Decoder(config);
+        hidden = ModuleOf.Dense(plan, "decoder.hidden");
+        output = ModuleOf.Dense(plan, "decoder.output");
         RegisterComponents();
     }
 

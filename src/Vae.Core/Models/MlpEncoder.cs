@@ -18,9 +18,10 @@ internal sealed class MlpEncoder : nn.Module<Tensor, Posterior>
     /// <summary>Builds the encoder for a validated <paramref name="config"/>.</summary>
     public MlpEncoder(ModelConfig config) : base(nameof(MlpEncoder))
     {
-        hidden = nn.Linear(config.Channels * config.Height * config.Width, config.HiddenDim);
-        mu = nn.Linear(config.HiddenDim, config.LatentDim);
-        logvar = nn.Linear(config.HiddenDim, config.LatentDim);
+        var plan = LayerPlan.Encoder(config);
+        hidden = ModuleOf.Dense(plan, "encoder.hidden");
+        mu = ModuleOf.Dense(plan, "encoder.mu");
+        logvar = ModuleOf.Dense(plan, "encoder.logvar");
         RegisterComponents();
     }
 

@@ -17,45 +17,17 @@ internal sealed record LayerCost(string Name, string Kind, string Shape, long Ma
 /// </summary>
 internal static class FlopCount
 {
-    public static IReadOnlyList<LayerCost> Layers(ModelConfig c)
+    /// <summary>One row per weight layer of the model's <see cref="LayerPlan"/>, with its forward MACs.</summary>
+    public static IReadOnlyList<LayerCost> Layers(ModelConfig c) =>
+        LayerPlan.Of(c).Select(l => new LayerCost(l.Name, l.Kind.ToString(), Describe(l), l.Macs)).ToList();
+
+    static string Describe(PlannedLayer l) => l.Kind switch
     {
-        var layers = new List<LayerCost>();
-        long pixels = (long)c.Channels * c.Height * c.Width;
-        if (c.Architecture == Architecture.Mlp)
-        {
-            layers.Add(new("encoder.hidden", "Linear", $"{pixels}→{c.HiddenDim}", pixels * c.HiddenDim));
-            layers.Add(new("encoder.mu+logvar", "Linear", $"2×({c.HiddenDim}→{c.LatentDim})", 2L * c.HiddenDim * c.LatentDim));
-            layers.Add(new("decoder.hidden", "Linear", $"{c.LatentDim}→{c.HiddenDim}", (long)c.LatentDim * c.HiddenDim));
-            layers.Add(new("decoder.output", "Linear", $"{c.HiddenDim}→{pixels}", c.HiddenDim * pixels));
-            return layers;
-        }
-        long h = c.Height, w = c.Width, channels = c.Channels;
-        for (int i = 0; i < c.ConvChannels.Count; i++)
-        {
-            h /= 2; w /= 2;
-            int index = i * (1 + c.ExtraConvsPerLevel);
-            layers.Add(new($"encoder.convs.{index}", "Conv2d", $"{channels}→{c.ConvChannels[i]}, 4×4/2, out {h}×{w}", c.ConvChannels[i] * channels * 16 * h * w));
-            channels = c.ConvChannels[i];
-            for (int k = 1; k <= c.ExtraConvsPerLevel; k++)
-                layers.Add(new($"encoder.convs.{index + k}", "Conv2d", $"{channels}→{channels}, 3×3/1, out {h}×{w}", channels * channels * 9 * h * w));
-        }
-        long flat = channels * h * w;
-        layers.Add(new("encoder.hidden", "Linear", $"{flat}→{c.HiddenDim}", flat * c.HiddenDim));
-        layers.Add(new("encoder.mu+logvar", "Linear", $"2×({c.HiddenDim}→{c.LatentDim})", 2L * c.HiddenDim * c.LatentDim));
-        layers.Add(new("decoder.hidden", "Linear", $"{c.LatentDim}→{c.HiddenDim}", (long)c.LatentDim * c.HiddenDim));
-        layers.Add(new("decoder.project", "Linear", $"{c.HiddenDim}→{flat}", c.HiddenDim * flat));
-        for (int i = c.ConvChannels.Count - 1, j = 0; i >= 0; i--, j++)
-        {
-            long outChannels = i == 0 ? c.Channels : c.ConvChannels[i - 1];
-            long inChannels = c.ConvChannels[i];
-            for (int k = 0; k < c.ExtraConvsPerLevel; k++)
-                layers.Add(new($"decoder.refines.{j * c.ExtraConvsPerLevel + k}", "Conv2d", $"{inChannels}→{inChannels}, 3×3/1, out {h}×{w}", inChannels * inChannels * 9 * h * w));
-            layers.Add(new($"decoder.deconvs.{j}", "ConvTranspose2d", $"{c.ConvChannels[i]}→{outChannels}, 4×4/2, in {h}×{w}", c.ConvChannels[i] * outChannels * 16 * h * w));
-            h *= 2; w *= 2;
-        }
-        return layers;
-    }
+        LayerKind.Linear => $"{l.In}→{l.Out}",
+        LayerKind.Conv2d => $"{l.In}→{l.Out}, {l.Kernel}×{l.Kernel}/{l.Stride}, out {l.OutHeight}×{l.OutWidth}",
+        _ => $"{l.In}→{l.Out}, {l.Kernel}×{l.Kernel}/{l.Stride}, in {l.InHeight}×{l.InWidth}",
+    };
 
     /// <summary>Training FLOPs per example: 3 × 2 × forward MACs.</summary>
-    public static double TrainingFlopsPerExample(ModelConfig c) => 6.0 * Layers(c).Sum(l => l.Macs);
+    public static double TrainingFlopsPerExample(ModelConfig c) => 6.0 * LayerPlan.ForwardMacs(c);
 }

@@ -99,7 +99,7 @@ internal static class Reproducer
         var testAgg = Aggregate.Of(results.Select(r => r.Test).ToList());
         var trainAgg = Aggregate.Of(results.Select(r => r.Train).ToList());
         var run = results[0].Run;
-        var metrics = new EntryMetrics(entry.Name, dataset, model.LatentDim, model.Architecture.ToString().ToLowerInvariant(), ConfigValidator.ParameterCount(model),
+        var metrics = new EntryMetrics(entry.Name, dataset, model.LatentDim, model.Architecture.ToString().ToLowerInvariant(), LayerPlan.ParameterCount(model),
             epochs, entry.Training.BatchSize, entry.Training.Optimizer.ToString().ToLowerInvariant(), entry.Training.LearningRate,
             results.Select(r => r.Seed).ToList(), testAgg, trainAgg, entry.Reference,
             entry.Reference is null || o.Quick ? null : testAgg.Total - entry.Reference.Total, results, model,

@@ -27,7 +27,7 @@ public sealed class ParameterBudgetTests
     {
         using var generator = new torch.Generator(1);
         using var model = new VariationalAutoencoder(config, generator);
-        Assert.Equal(model.parameters().Sum(p => p.numel()), ConfigValidator.ParameterCount(config));
+        Assert.Equal(model.parameters().Sum(p => p.numel()), LayerPlan.ParameterCount(config));
     }
 
     [Fact]
