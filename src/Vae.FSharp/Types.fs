@@ -108,6 +108,9 @@ type TrainingConfig =
       /// Training-image binarisation.
       Binarization: Binarization }
 
+/// Which part of a dataset: Split.Train or Split.Test (Vae.Data.Split, here so that one open Vae.FSharp is enough).
+type Split = Vae.Data.Split
+
 /// Where data comes from (Vae.Data.Acquisition.DataOptions).
 type DataOptions =
     { /// Data folder; None: VAE_DATA_DIR, else the per-user cache.

@@ -1,15 +1,9 @@
 // Quickstart (C#): train a latent-2 convolutional VAE on 2,000 MNIST images for one epoch, evaluate it on the test set,
 // draw samples, then save, reload and re-evaluate the checkpoint.
 // Run: dotnet run --project examples/csharp/Quickstart [output folder]   (after: dotnet pack Vae.sln -c Release -o artifacts/packages)
+// Vae's namespaces come in as global usings from the packages (ImplicitUsings is on); TorchSharp is written out.
 using System.Globalization;
 using TorchSharp;
-using Vae.Core.Checkpoints;
-using Vae.Core.Config;
-using Vae.Core.Evaluation;
-using Vae.Core.Runtime;
-using Vae.Core.Training;
-using Vae.Data;
-using Vae.Data.Acquisition;
 
 string outDir = args.Length > 0 ? args[0] : "quickstart-csharp";
 
@@ -25,7 +19,8 @@ var training = new TrainingConfig { Dataset = "mnist", Epochs = 1, Seed = 1, Dev
 using var model = Trainer.CreateModel(modelConfig, training.Seed, torch.CPU);
 var history = Trainer.Fit(model, training, subset.ToTrainingData());
 
-double elbo = Evaluator.Evaluate(model, test.Images).Total;
+using var scored = EvaluationSet.For(test.Images, training.Binarization); // the one evaluation rule, as `vae evaluate` applies it
+double elbo = scored.Score(model).Total;
 Console.WriteLine($"test negative ELBO: {elbo.ToString("F6", CultureInfo.InvariantCulture)} nats per image");
 
 // Samples from the prior, as a PNG grid.
@@ -38,5 +33,5 @@ string checkpoint = Path.Combine(outDir, "checkpoint");
 Checkpoint.Save(checkpoint, model, optimizer: null, generator: null, training, history.Epochs);
 var loaded = Checkpoint.LoadModel(checkpoint, torch.CPU);
 using var reloaded = loaded.Model;
-double again = Evaluator.Evaluate(reloaded, test.Images).Total;
+double again = scored.Score(reloaded).Total;
 Console.WriteLine($"reloaded test negative ELBO: {again.ToString("F6", CultureInfo.InvariantCulture)} nats per image (epoch {loaded.State.Epoch})");

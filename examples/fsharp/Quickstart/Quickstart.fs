@@ -4,8 +4,7 @@
 module Quickstart
 
 open System.IO
-open Vae.Data
-open Vae.FSharp
+open Vae.FSharp // the whole F# face: one open
 
 /// Configs are F# records: copy-and-update, structural equality and comparison.
 let config = { ModelConfig.defaults with LatentDim = 2 }
@@ -25,7 +24,7 @@ let run (outDir: string) : Result<unit, VaeError> =
             |> Result.bind (fun model ->
                 model |> Train.fit training subset None
                 |> Result.bind (fun history ->
-                    let elbo = (model |> Evaluate.elbo test).Total
+                    let elbo = (model |> Evaluate.testLoss training test).Total
                     printfn "test negative ELBO: %.6f nats per image" elbo
                     use samples = model |> Generate.samples 64 1L
                     samples |> Generate.saveGrid 8 (Path.Combine(outDir, "samples.png"))
@@ -34,5 +33,5 @@ let run (outDir: string) : Result<unit, VaeError> =
                     |> Result.bind (fun () -> Checkpoint.load checkpoint)
                     |> Result.map (fun loaded ->
                         use reloaded = loaded.Model
-                        let again = (reloaded |> Evaluate.elbo test).Total
+                        let again = (reloaded |> Evaluate.testLoss training test).Total
                         printfn "reloaded test negative ELBO: %.6f nats per image (epoch %d)" again loaded.Epoch)))))

@@ -18,7 +18,18 @@ public sealed class LayerPlanTests
         new ModelConfig { ConvChannels = [16, 32, 64], Height = 32, Width = 32, Channels = 3, ExtraConvsPerLevel = 2, LatentDim = 7 },
         ModelConfig.PaperMlp(20),
         ModelConfig.ConvRgb32(200),
+        ModelConfig.PaperMlp(3) with { Likelihood = Likelihood.GaussianLearnedVariance },
+        new ModelConfig { Likelihood = Likelihood.GaussianLearnedVariance, ConvChannels = [8] },
     };
+
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void The_parameter_count_from_the_plan_equals_the_parameters_of_the_built_model(ModelConfig config)
+    {
+        using var generator = new torch.Generator(1);
+        using var model = new VariationalAutoencoder(config, generator);
+        Assert.Equal(model.parameters().Sum(p => p.numel()), LayerPlan.ParameterCount(config));
+    }
 
     [Theory]
     [MemberData(nameof(Configs))]

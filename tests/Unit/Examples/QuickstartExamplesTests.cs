@@ -25,6 +25,9 @@ public sealed class QuickstartExamplesTests
             Assert.True(File.Exists(Path.Combine(root, "artifacts", "packages", $"{id}.{version}.nupkg")),
                 $"artifacts/packages/{id}.{version}.nupkg is missing: run `dotnet pack Vae.sln -c Release -o artifacts/packages` first (the README's test command does)");
         ForgetExtractedPackages(version);
+        // A minimal C# program needs at most two using lines: the packages bring Vae's namespaces as global usings.
+        var usings = File.ReadAllLines(Path.Combine(examples, "csharp/Quickstart/Program.cs")).Where(l => Regex.IsMatch(l, @"^using (static )?[A-Za-z_][A-Za-z0-9_.]*;$")).ToList();
+        Assert.True(usings.Count <= 2 && usings.All(u => !u.StartsWith("using Vae")), $"the C# quickstart needs {usings.Count} using lines: {string.Join(", ", usings)}");
 
         using var work = new TempDir();
         var env = new Dictionary<string, string> { ["VAE_NATIVE_CACHE"] = work.File("native") };
