@@ -99,14 +99,17 @@ type TrainingConfig =
       EmaDecay: float
       /// Seed of initialisation, shuffling and noise.
       Seed: int64
-      /// Where training runs; must match the data.
-      Device: Device
-      /// Evaluate on the test split every this many epochs.
-      EvalEvery: int
-      /// Folder for the checkpoint written after every epoch.
-      CheckpointDir: string option
       /// Training-image binarisation.
       Binarization: Binarization }
+
+/// Where a run is carried out, apart from what it is (Vae.Core.Config.Placement): never saved with a checkpoint.
+type Placement =
+    { /// Where training runs; must match the data (Auto: where the data is).
+      Device: Device
+      /// Folder for the checkpoint written after every epoch.
+      CheckpointDir: string option
+      /// Score the test split every this many epochs (the last is always scored).
+      EvalEvery: int }
 
 /// Which part of a dataset: Split.Train or Split.Test (Vae.Data.Split, here so that one open Vae.FSharp is enough).
 type Split = Vae.Data.Split
@@ -213,9 +216,6 @@ module TrainingConfig =
           WeightDecay = c.WeightDecay
           EmaDecay = c.EmaDecay
           Seed = c.Seed
-          Device = (match c.Device with "cpu" -> Cpu | "cuda" -> Cuda | _ -> Auto)
-          EvalEvery = c.EvalEvery
-          CheckpointDir = Option.ofObj c.CheckpointDir
           Binarization = (match c.Binarization with Vae.Core.Config.Binarization.Dynamic -> Dynamic | _ -> Grayscale) }
 
     /// The F# record as the core's.
@@ -236,9 +236,6 @@ module TrainingConfig =
             WeightDecay = c.WeightDecay,
             EmaDecay = c.EmaDecay,
             Seed = c.Seed,
-            Device = (match c.Device with Cpu -> "cpu" | Cuda -> "cuda" | Auto -> "auto"),
-            EvalEvery = c.EvalEvery,
-            CheckpointDir = Option.toObj c.CheckpointDir,
             Binarization = (match c.Binarization with Dynamic -> Vae.Core.Config.Binarization.Dynamic | Grayscale -> Vae.Core.Config.Binarization.None))
 
     /// The core's defaults: Adam (0.9, 0.999), step size 1e-3, batch 128, 30 epochs, seed 1.
@@ -246,6 +243,27 @@ module TrainingConfig =
 
     /// The config if the core accepts it.
     let validate (c: TrainingConfig) : Result<TrainingConfig, VaeError> = Validation.check (fun () -> ConfigValidator.Validate(toCore c) |> ignore) c
+
+/// Conversions for placements.
+module Placement =
+    /// The core's record as F#.
+    let ofCore (p: Vae.Core.Config.Placement) : Placement =
+        { Device = (match p.Device with "cpu" -> Cpu | "cuda" -> Cuda | _ -> Auto)
+          CheckpointDir = Option.ofObj p.CheckpointDir
+          EvalEvery = p.EvalEvery }
+
+    /// The F# record as the core's.
+    let toCore (p: Placement) =
+        Vae.Core.Config.Placement(
+            Device = (match p.Device with Cpu -> "cpu" | Cuda -> "cuda" | Auto -> "auto"),
+            CheckpointDir = Option.toObj p.CheckpointDir,
+            EvalEvery = p.EvalEvery)
+
+    /// The core's defaults: train where the data is, no checkpoint, score the test split after every epoch.
+    let defaults = ofCore (Vae.Core.Config.Placement())
+
+    /// The placement if the core accepts it.
+    let validate (p: Placement) : Result<Placement, VaeError> = Validation.check (fun () -> ConfigValidator.Validate(toCore p) |> ignore) p
 
 /// Conversions for data options.
 module DataOptions =

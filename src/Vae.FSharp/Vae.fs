@@ -64,7 +64,7 @@ module Data =
     /// The first n images of a dataset, copied (a new dataset to dispose; the original stays valid).
     let take (n: int) (dataset: ImageDataset) = dataset.Take n
 
-module private Placement =
+module private DeviceOf =
     let device = function
         | Cpu -> torch.CPU
         | Cuda -> Devices.Resolve "cuda"
@@ -75,7 +75,7 @@ module Model =
     /// A new model on the given device, its weights drawn from a generator seeded with seed.
     let createOn (device: Device) (seed: int64) (config: ModelConfig) : Result<VariationalAutoencoder, VaeError> =
         ModelConfig.validate config
-        |> Result.map (fun c -> Trainer.CreateModel(ModelConfig.toCore c, seed, Placement.device device))
+        |> Result.map (fun c -> Trainer.CreateModel(ModelConfig.toCore c, seed, DeviceOf.device device))
 
     /// A new model on the CPU, its weights drawn from a generator seeded with seed.
     let create (seed: int64) (config: ModelConfig) = createOn Cpu seed config
@@ -85,12 +85,13 @@ module Model =
 
 /// Training.
 module Train =
-    let private run (options: TrainingOptions) (config: TrainingConfig) (train: ImageDataset) (test: ImageDataset option) (model: VariationalAutoencoder) =
-        match TrainingConfig.validate config with
-        | Error e -> Error e
-        | Ok c ->
+    let private run (placement: Placement) (progress: System.IProgress<TrainingProgress> option) (config: TrainingConfig) (train: ImageDataset) (test: ImageDataset option) (model: VariationalAutoencoder) =
+        match TrainingConfig.validate config, Placement.validate placement with
+        | Error e, _ | _, Error e -> Error e
+        | Ok c, Ok p ->
             try
                 let data = train.ToTrainingData(Option.toObj test)
+                let options = TrainingOptions(Progress = Option.toObj progress, Placement = Placement.toCore p)
                 Ok (Trainer.Fit(model, TrainingConfig.toCore c, data, options))
             with
             | :? TrainingDivergedException as e -> Error(Diverged e.Message)
@@ -99,13 +100,18 @@ module Train =
             | :? System.ArgumentException as e -> Error(InvalidConfig e.Message)
 
     /// Trains the model in place on train, evaluating on test after epochs when given; returns the history.
+    /// It trains where the data is, writes no checkpoint and scores test after every epoch (Placement.defaults).
     let fit (config: TrainingConfig) (train: ImageDataset) (test: ImageDataset option) (model: VariationalAutoencoder) =
-        run (TrainingOptions()) config train test model
+        run Placement.defaults None config train test model
+
+    /// As fit, placed: on a device the data must be on, with a checkpoint folder, scoring test every so many epochs.
+    let fitAt (placement: Placement) (config: TrainingConfig) (train: ImageDataset) (test: ImageDataset option) (model: VariationalAutoencoder) =
+        run placement None config train test model
 
     /// As fit, calling onProgress after every step.
     let fitWithProgress (onProgress: TrainingProgress -> unit) (config: TrainingConfig) (train: ImageDataset) (test: ImageDataset option) (model: VariationalAutoencoder) =
         let progress = { new System.IProgress<TrainingProgress> with member _.Report p = onProgress p }
-        run (TrainingOptions(Progress = progress)) config train test model
+        run Placement.defaults (Some progress) config train test model
 
 /// Evaluation.
 module Evaluate =

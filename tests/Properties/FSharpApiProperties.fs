@@ -14,7 +14,7 @@ type private Core = Vae.Core.Config.ModelConfig
 type private TrainingSpec =
     { Dataset: string; Epochs: int; ExampleBudget: int64 option; BatchSize: int; Adam: bool; LearningRate: float
       Schedule: LearningRateSchedule; WarmupSteps: int; KlWarmupEpochs: int; Beta1: float; Beta2: float; WeightDecay: float
-      EmaDecay: float; Seed: int64; Device: string; EvalEvery: int; CheckpointDir: string option; Binarization: Binarization }
+      EmaDecay: float; Seed: int64; Binarization: Binarization }
 
 let private toTrainingConfig (s: TrainingSpec) =
     TrainingConfig(
@@ -22,8 +22,7 @@ let private toTrainingConfig (s: TrainingSpec) =
         Optimizer = (if s.Adam then OptimizerKind.Adam else OptimizerKind.Adagrad), LearningRate = s.LearningRate,
         Schedule = s.Schedule, WarmupSteps = s.WarmupSteps, KlWarmupEpochs = s.KlWarmupEpochs,
         Beta1 = (if s.Adam then s.Beta1 else 0.9), Beta2 = (if s.Adam then s.Beta2 else 0.999), WeightDecay = s.WeightDecay,
-        EmaDecay = s.EmaDecay, Seed = s.Seed, Device = s.Device, EvalEvery = s.EvalEvery, CheckpointDir = Option.toObj s.CheckpointDir,
-        Binarization = s.Binarization)
+        EmaDecay = s.EmaDecay, Seed = s.Seed, Binarization = s.Binarization)
 
 let private trainingSpecs =
     gen {
@@ -41,14 +40,11 @@ let private trainingSpecs =
         let! decay = Gen.elements [ 0.0; 1e-5; 1e-4 ]
         let! ema = Gen.elements [ 0.0; 0.99; 0.999 ]
         let! seed = Gen.choose (0, 1000)
-        let! device = Gen.elements [ "auto"; "cpu"; "cuda" ]
-        let! every = Gen.choose (1, 4)
-        let! dir = Gen.elements [ None; Some "runs/x" ]
         let! binarization = Gen.elements [ Binarization.None; Binarization.Dynamic ]
         return
             { Dataset = dataset; Epochs = epochs; ExampleBudget = budget; BatchSize = batch; Adam = adam; LearningRate = lr
               Schedule = schedule; WarmupSteps = warm; KlWarmupEpochs = klWarm; Beta1 = beta1; Beta2 = beta2; WeightDecay = decay
-              EmaDecay = ema; Seed = int64 seed; Device = device; EvalEvery = every; CheckpointDir = dir; Binarization = binarization }
+              EmaDecay = ema; Seed = int64 seed; Binarization = binarization }
     }
 
 /// Simpler specs: one field at a time back to the core's default.
@@ -69,9 +65,6 @@ let private shrinkTrainingSpec (s: TrainingSpec) =
         if s.WeightDecay <> 0.0 then yield { s with WeightDecay = 0.0 }
         if s.EmaDecay <> 0.0 then yield { s with EmaDecay = 0.0 }
         if s.Seed <> d.Seed then yield { s with Seed = d.Seed }
-        if s.Device <> d.Device then yield { s with Device = d.Device }
-        if s.EvalEvery <> d.EvalEvery then yield { s with EvalEvery = d.EvalEvery }
-        if s.CheckpointDir.IsSome then yield { s with CheckpointDir = None }
         if s.Binarization <> d.Binarization then yield { s with Binarization = d.Binarization }
     }
 
@@ -79,6 +72,15 @@ let private shrinkTrainingSpec (s: TrainingSpec) =
 let private sameConfig (original: 'T) (back: 'T) =
     let changed = ConfigJson.Differences(original, back, "before", "after")
     (back = original) |> Prop.label ("changed by the round trip: " + changed)
+
+/// Placements: every device, a checkpoint folder or none, any cadence.
+let private placements =
+    gen {
+        let! device = Gen.elements [ "auto"; "cpu"; "cuda" ]
+        let! dir = Gen.elements [ None; Some "runs/x"; Some "/tmp/a b" ]
+        let! every = Gen.choose (1, 10)
+        return Placement(Device = device, CheckpointDir = Option.toObj dir, EvalEvery = every)
+    }
 
 module FSharpApi =
     [<Property(MaxTest = 200)>]
@@ -90,6 +92,12 @@ module FSharpApi =
         Prop.forAll (Arb.fromGenShrink (trainingSpecs, shrinkTrainingSpec)) (fun spec ->
             let c = toTrainingConfig spec
             sameConfig c (Vae.FSharp.TrainingConfig.toCore (Vae.FSharp.TrainingConfig.ofCore c)))
+
+    [<Property(MaxTest = 100)>]
+    let ``A placement converted to F# and back equals the original`` () =
+        Prop.forAll (Arb.fromGen placements) (fun (p: Placement) ->
+            let back = Vae.FSharp.Placement.toCore (Vae.FSharp.Placement.ofCore p)
+            (back = p) |> Prop.label $"before {p}, after {back}")
 
     [<Property(MaxTest = 200)>]
     let ``Copy-and-update of the F# record changes exactly that field of the core's record`` () =

@@ -15,7 +15,7 @@ using var subset = train.Take(2_000);
 
 // Model and training: records with defaults, changed with `with`.
 var modelConfig = new ModelConfig() with { LatentDim = 2 };
-var training = new TrainingConfig { Dataset = "mnist", Epochs = 1, Seed = 1, Device = "cpu" };
+var training = new TrainingConfig { Dataset = "mnist", Epochs = 1, Seed = 1 }; // the protocol; where it runs (Placement) is apart
 using var model = Trainer.CreateModel(modelConfig, training.Seed, torch.CPU);
 var history = Trainer.Fit(model, training, subset.ToTrainingData());
 

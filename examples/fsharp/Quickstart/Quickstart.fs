@@ -8,7 +8,7 @@ open Vae.FSharp // the whole F# face: one open
 
 /// Configs are F# records: copy-and-update, structural equality and comparison.
 let config = { ModelConfig.defaults with LatentDim = 2 }
-let training = { TrainingConfig.defaults with Dataset = "mnist"; Epochs = 1; Seed = 1L; Device = Cpu }
+let training = { TrainingConfig.defaults with Dataset = "mnist"; Epochs = 1; Seed = 1L }
 let nextToTry = [ config; { config with LatentDim = 16 } ] |> List.sort
 
 /// Runs the quickstart, writing samples.png and checkpoint/ under outDir.

@@ -83,7 +83,7 @@ public static class Checkpoint
             throw new CheckpointException($"{dir}: {CheckpointFiles.State} records no finished epoch, so there is nothing to resume (training saves after each epoch; this folder was written by something else); train in another folder");
         if (training is not null)
         {
-            var saved = state.Training with { Epochs = training.Epochs, CheckpointDir = training.CheckpointDir, Device = training.Device };
+            var saved = state.Training with { Epochs = training.Epochs }; // a resume may ask for more epochs; nothing else may differ
             if (saved != training)
                 throw new CheckpointException($"{dir}: the checkpoint was trained with another protocol ({ConfigJson.Differences(saved, training, "in the checkpoint", "asked for")}); resume with the same settings or use another folder");
             if (state.Epoch > training.Epochs)

@@ -12,15 +12,46 @@ namespace Vae.Core.Config;
 public static class ConfigJson
 {
     /// <summary>The serializer options used for every config and results file (read-only once first used; copy it to change a setting).</summary>
-    public static JsonSerializerOptions Options { get; } = new()
+    public static JsonSerializerOptions Options { get; } = Create(withLegacyTraining: true);
+
+    /// <summary>The same options without the reader of older training configs (what that reader itself deserialises with).</summary>
+    static readonly JsonSerializerOptions Plain = Create(withLegacyTraining: false);
+
+    static JsonSerializerOptions Create(bool withLegacyTraining)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            WriteIndented = true,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        if (withLegacyTraining) options.Converters.Add(new LegacyTrainingConfigReader());
+        return options;
+    }
+
+    /// <summary>
+    /// Reads training configs written before the protocol and its <see cref="Placement"/> were two records: their
+    /// "device", "evalEvery" and "checkpointDir" are where a run was placed, not what it was, and are dropped (every
+    /// committed trainer.json, config.json and metrics.json has them). Writes the protocol as it is.
+    /// </summary>
+    sealed class LegacyTrainingConfigReader : JsonConverter<TrainingConfig>
+    {
+        static readonly string[] PlacementKeys = ["device", "evalEvery", "checkpointDir"];
+
+        public override TrainingConfig? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(ref reader);
+            if (node is System.Text.Json.Nodes.JsonObject o)
+                foreach (string key in PlacementKeys) o.Remove(key);
+            return node.Deserialize<TrainingConfig>(Plain);
+        }
+
+        public override void Write(Utf8JsonWriter writer, TrainingConfig value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value, Plain);
+    }
 
     /// <summary>Serialises a config (or any record) as the run folders store it: camelCase, lowercase enums, indented.</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);

@@ -52,7 +52,6 @@ public static class ConfigValidator
     {
         InRange(nameof(c.Epochs), c.Epochs, 1, 100_000);
         InRange(nameof(c.BatchSize), c.BatchSize, 1, 65_536);
-        InRange(nameof(c.EvalEvery), c.EvalEvery, 1, 100_000);
         InRange(nameof(c.WarmupSteps), c.WarmupSteps, 0, 10_000_000);
         InRange(nameof(c.KlWarmupEpochs), c.KlWarmupEpochs, 0, 100_000);
         Defined(nameof(c.Optimizer), c.Optimizer);
@@ -66,8 +65,16 @@ public static class ConfigValidator
         if (string.IsNullOrWhiteSpace(c.Dataset)) throw new ArgumentException("Dataset must be a dataset name such as mnist", nameof(c.Dataset));
         if (c.ExampleBudget is < 1) throw new ArgumentException($"ExampleBudget must be ≥ 1 or null, got {c.ExampleBudget}", nameof(c.ExampleBudget));
         if (c.Seed < 0) throw new ArgumentException($"Seed must be ≥ 0, got {c.Seed}", nameof(c.Seed));
-        if (c.Device is not ("auto" or "cpu" or "cuda")) throw new ArgumentException($"Device must be one of auto, cpu, cuda, got '{c.Device}'", nameof(c.Device));
         return c;
+    }
+
+    /// <summary>Checks a placement; returns it unchanged when valid.</summary>
+    /// <exception cref="ArgumentException">A field is out of range.</exception>
+    public static Placement Validate(Placement p)
+    {
+        if (p.Device is not ("auto" or "cpu" or "cuda")) throw new ArgumentException($"Device must be one of auto, cpu, cuda, got '{p.Device}'", nameof(p.Device));
+        InRange(nameof(p.EvalEvery), p.EvalEvery, 1, 100_000);
+        return p;
     }
 
     static void InRange(string field, int value, int min, int max)

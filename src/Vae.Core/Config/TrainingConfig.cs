@@ -28,7 +28,9 @@ public enum Binarization
 }
 
 /// <summary>
-/// Training settings. Defaults: Adam, learning rate 1e-3, betas (0.9, 0.999), batch 128, seed 1.
+/// The training protocol: what the experiment is (data, optimizer, schedule, batch, epochs, seed, binarisation, weight
+/// average), saved with every checkpoint and compared on resume. Where it runs is a <see cref="Placement"/>.
+/// Defaults: Adam, learning rate 1e-3, betas (0.9, 0.999), batch 128, seed 1.
 /// Immutable; build variants with <c>with</c> and check them with <see cref="ConfigValidator.Validate(TrainingConfig)"/>.
 /// </summary>
 public sealed record TrainingConfig
@@ -87,15 +89,6 @@ public sealed record TrainingConfig
 
     /// <summary>Seed of the generator behind initialisation, shuffling, noise and binarisation.</summary>
     public long Seed { get; init; } = 1;
-
-    /// <summary>"auto" (CUDA when available), "cpu" or "cuda".</summary>
-    public string Device { get; init; } = "auto";
-
-    /// <summary>Evaluate on the test split every this many epochs (the last epoch is always evaluated).</summary>
-    public int EvalEvery { get; init; } = 1;
-
-    /// <summary>Folder for the checkpoint written after every epoch; null writes none.</summary>
-    public string? CheckpointDir { get; init; }
 
     /// <summary>Training-image binarisation.</summary>
     public Binarization Binarization { get; init; } = Binarization.None;

@@ -16,11 +16,11 @@ namespace Vae.Core.Training;
 /// <summary>Images to train on and, optionally, to evaluate on after epochs.</summary>
 /// <param name="Train">[N, C, H, W] in [0, 1], on the model's device.</param>
 /// <param name="Test">[M, C, H, W] in [0, 1] or null; scored after epochs by the evaluation rule (<see cref="Evaluation.EvaluationSet"/>: binarised once, with a fixed seed, under <see cref="Config.Binarization.Dynamic"/>).</param>
-/// <remarks>Vae.Data adds <c>TrainingData.From(ImageDataset, ImageDataset?)</c> for loaded datasets.</remarks>
+/// <remarks>The dataset package makes one from loaded datasets: <c>train.ToTrainingData(test)</c>.</remarks>
 public sealed record TrainingData(Tensor Train, Tensor? Test);
 
-/// <summary>Run-time options that are not part of the experiment's definition.</summary>
-/// <param name="Resume">Continue from the checkpoint in <see cref="TrainingConfig.CheckpointDir"/> when one exists. A damaged
+/// <summary>Run-time options that are not part of the experiment's definition (that is the <see cref="TrainingConfig"/>).</summary>
+/// <param name="Resume">Continue from the checkpoint in <see cref="Placement.CheckpointDir"/> when one exists. A damaged
 /// checkpoint there is refused with or without Resume (<see cref="CheckpointStatus"/>).</param>
 /// <param name="Progress">Receives a report after each step.</param>
 /// <param name="Cancellation">Stops between steps; the last checkpoint stays valid.</param>
@@ -30,6 +30,9 @@ public sealed record TrainingData(Tensor Train, Tensor? Test);
 public sealed record TrainingOptions(bool Resume = false, IProgress<TrainingProgress>? Progress = null,
     CancellationToken Cancellation = default, Action<EpochMetrics>? OnEpoch = null, Action<long>? OnStep = null)
 {
+    /// <summary>Where the run is carried out: the device the data must be on, the checkpoint folder, how often the test set is scored.</summary>
+    public Placement Placement { get; init; } = new();
+
     /// <summary>Receives one-line notices that are not errors, e.g. a resumed optimizer.pt whose settings differ from the config.</summary>
     public Action<string>? OnNotice { get; init; }
 
@@ -38,6 +41,9 @@ public sealed record TrainingOptions(bool Resume = false, IProgress<TrainingProg
     /// state) with a fresh optimizer, reported through <see cref="OnNotice"/>; without it such a checkpoint is refused.
     /// </summary>
     public bool FreshOptimizer { get; init; }
+
+    /// <summary>Set by <see cref="TrainingRun"/> when its own lock is on the checkpoint folder itself, which Fit then does not claim again.</summary>
+    internal bool CheckpointLocked { get; init; }
 
     /// <summary>Test seam: sees each step's batch and optimizer just before the step (the batch is disposed after it).</summary>
     internal Action<StepTrace>? Trace { get; init; }
@@ -137,7 +143,7 @@ public static class Trainer
 
     /// <summary>
     /// Trains <paramref name="model"/> for <see cref="TrainingConfig.Epochs"/> epochs and returns the full history. Training runs
-    /// where the data is; <see cref="TrainingConfig.Device"/> "cpu" or "cuda" must match it ("auto" accepts either). With
+    /// where the data is; <see cref="Placement.Device"/> "cpu" or "cuda" must match it ("auto" accepts either). With
     /// <see cref="TrainingConfig.EmaDecay"/> &gt; 0 the model holds the average of the weights when Fit returns (the weights
     /// to evaluate; an interrupted Fit leaves the training weights), and <see cref="TrainingOptions.OnStep"/> sees the
     /// training weights.
@@ -148,15 +154,16 @@ public static class Trainer
     {
         ConfigValidator.Validate(config);
         options ??= new TrainingOptions();
+        var placement = ConfigValidator.Validate(options.Placement);
         var device = data.Train.device;
-        if ((config.Device == "cpu" && device.type != DeviceType.CPU) || (config.Device == "cuda" && device.type != DeviceType.CUDA))
-            throw new ArgumentException($"Device is '{config.Device}' but the training images are on {device}; move them with .to(Devices.Resolve(\"{config.Device}\")) or set Device = \"auto\" (train where the data is)", nameof(config.Device));
-        using var claim = config.CheckpointDir is string claimed ? RunLock.Acquire(claimed) : null; // one writer per checkpoint
+        if ((placement.Device == "cpu" && device.type != DeviceType.CPU) || (placement.Device == "cuda" && device.type != DeviceType.CUDA))
+            throw new ArgumentException($"Device is '{placement.Device}' but the training images are on {device}; move them with .to(Devices.Resolve(\"{placement.Device}\")) or set Device = \"auto\" (train where the data is)", nameof(placement.Device));
+        using var claim = placement.CheckpointDir is string claimed && !options.CheckpointLocked ? RunLock.Acquire(claimed) : null; // one writer per checkpoint
         using var optimizer = CreateOptimizer(model, config);
         using var generator = Devices.Generator(config.Seed + NoiseSeedOffset, device);
         using var average = config.EmaDecay > 0 ? new WeightAverage(model, config.EmaDecay) : null;
         var history = new List<EpochMetrics>();
-        var status = config.CheckpointDir is string examined ? CheckpointStatus.Of(examined) : null;
+        var status = placement.CheckpointDir is string examined ? CheckpointStatus.Of(examined) : null;
         if (status?.Condition == CheckpointCondition.Damaged) throw status.Error(); // with or without Resume: never trained over
         if (options.Resume && status is { IsComplete: true })
         {
@@ -191,7 +198,7 @@ public static class Trainer
                 if (config.Binarization == Binarization.Dynamic) x = Noise.Bernoulli(x, generator); // {0, 1} [B, C, H, W]
                 options.Trace?.Invoke(new StepTrace(epoch, globalStep, x, optimizer));
                 var sums = TrainStep(model, optimizer, x, generator, KlWeightAt(config, globalStep, steps));
-                if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total, config.CheckpointDir is not null);
+                if (!double.IsFinite(sums.Total)) throw new TrainingDivergedException(epoch, step, sums.Total, placement.CheckpointDir is not null);
                 average?.Update(model);
                 total += sums.Total;
                 recon += sums.Reconstruction;
@@ -209,7 +216,7 @@ public static class Trainer
             seen += done;
             LossSummary? test = null, testTrainingWeights = null;
             bool last = epoch == config.Epochs || seen >= budget;
-            if (testSet is not null && (epoch % config.EvalEvery == 0 || last))
+            if (testSet is not null && (epoch % placement.EvalEvery == 0 || last))
             {
                 test = testSet.Score(model);
                 if (average is not null)
@@ -221,7 +228,7 @@ public static class Trainer
             var metrics = new EpochMetrics(epoch, new LossSummary(total / done, recon / done, kl / done), test, seconds, done / seconds, seen)
                 { TestTrainingWeights = testTrainingWeights };
             history.Add(metrics);
-            if (config.CheckpointDir is string dir) SaveProtocol.Save(dir, model, optimizer, generator, config, history, null, average);
+            if (placement.CheckpointDir is string dir) SaveProtocol.Save(dir, model, optimizer, generator, config, history, null, average);
             options.OnEpoch?.Invoke(metrics);
         }
         average?.Swap(model); // leave the weights to evaluate in the model

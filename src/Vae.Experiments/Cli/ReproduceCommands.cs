@@ -23,7 +23,7 @@ internal static class ReproduceCommands
         var quick = new Option<bool>("--quick") { Description = $"Check the path end to end: {Reproducer.QuickTrain} training and {Reproducer.QuickTest} test images, {Reproducer.QuickEpochs} epochs, written to scratch/quick unless --out is given." };
         var outDir = Options.Out("Output folder (default: scratch/reproduce, or scratch/quick with --quick). The committed results change only with --out results.", required: false);
         var runsDir = new Option<string?>("--runs") { Description = "Folder for full per-seed checkpoints used to resume (default: <out>/runs, or runs/ for --out results): runs of different output folders never mix." };
-        var force = new Option<bool>("--force") { Description = "Retrain seeds that already have results." };
+        var force = new Option<bool>("--force") { Description = "Retrain seeds that already have results; a seed's checkpoint is moved aside (SEED.aside-TIME), never deleted." };
         var epochs = new Option<int?>("--epochs") { Description = "Override the protocol's epochs (results are then not the protocol's)." };
         var device = Options.Device();
         var dataDir = Options.DataDir();

@@ -10,6 +10,7 @@ using Vae.Experiments.Runs;
 using static TorchSharp.torch;
 using Vae.Core.Runtime;
 using Vae.Experiments.Terminal;
+using Vae.Core.Files;
 
 namespace Vae.Experiments.Cli;
 
@@ -62,40 +63,26 @@ internal static class TrainCommand
             string dir = r.GetValue(outDir)!;
             var training = Options.Checked(() => ConfigValidator.Validate(Entries.Protocol(name) with
             {
-                Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), Device = r.GetValue(device)!, LearningRate = r.GetValue(lr),
+                Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), LearningRate = r.GetValue(lr),
                 Schedule = r.GetValue(schedule), Binarization = r.GetValue(binarization),
                 WarmupSteps = r.GetValue(warmup), KlWarmupEpochs = r.GetValue(klWarmup), WeightDecay = r.GetValue(weightDecay),
                 EmaDecay = r.GetValue(emaDecay),
-                CheckpointDir = Path.Combine(dir, "checkpoint"),
             }));
+            var placement = Options.Checked(() => ConfigValidator.Validate(new Placement { Device = r.GetValue(device)! }));
             bool resuming = r.GetValue(resume), restarting = r.GetValue(restart);
             if (resuming && restarting) throw new ArgumentException("--resume and --restart exclude each other: continue the checkpoint, or move it aside and start over");
             if (r.GetValue(freshOptimizer) && !resuming) throw new ArgumentException("--fresh-optimizer applies to --resume only");
-            using var claim = RunLock.Acquire(dir); // before anything is written: a second train on the same folder, through any path, stops here
-            var status = CheckpointStatus.Of(training.CheckpointDir!);
-            if (restarting && status.Condition != CheckpointCondition.None)
-                Console.Error.WriteLine($"moved the {(status.IsComplete ? "" : "damaged ")}checkpoint aside to {Checkpoint.MoveAside(training.CheckpointDir!)}; starting at epoch 1");
-            else if (status.Condition == CheckpointCondition.Damaged) throw status.Error();
-            else if (!resuming && status.IsComplete)
-                throw new ArgumentException($"{dir} already holds a checkpoint; pass --resume to continue it, --restart to start over (it is moved aside), or choose another --out");
-            else if (resuming && !status.IsComplete)
-                Console.Error.WriteLine($"no checkpoint in {training.CheckpointDir} to resume; starting at epoch 1");
-            bool hasCheckpoint = status.IsComplete && !restarting;
-            if (resuming && hasCheckpoint) // the refusals of a resume, before any data is loaded
-                Checkpoint.CheckResume(status, model, training, averaging: training.EmaDecay > 0, restoresOptimizer: true, r.GetValue(freshOptimizer));
-            var dev = Devices.Resolve(r.GetValue(device)!);
+            var existing = restarting ? ExistingCheckpoint.Restart : resuming ? ExistingCheckpoint.Resume : ExistingCheckpoint.Refuse;
+            // The run claims --out and decides about its checkpoint before any data is loaded.
+            using var run = TrainingRun.Open(RunFolders.In(dir), model, training, existing, r.GetValue(freshOptimizer), Console.Error.WriteLine);
+            var dev = Devices.Resolve(placement.Device);
             var data = DataAccess.Options(r.GetValue(dataDir));
             using var train = Limited(DatasetStore.Load(name, Split.Train, data, new LineLog(Console.Error.WriteLine)).Dataset, r.GetValue(limit), dev);
             using var test = Limited(DatasetStore.Load(name, Split.Test, data, new LineLog(Console.Error.WriteLine)).Dataset, null, dev); // always whole: the final test is evaluate's number
-            Directory.CreateDirectory(dir);
-            // config.json describes the run in the folder: a resume writes it only once the checkpoint has accepted the settings.
-            string configFile = Path.Combine(dir, "config.json"), configJson = ConfigJson.Serialize(new { model, training });
-            if (!(resuming && hasCheckpoint)) AtomicFile.WriteText(configFile, configJson);
             using var vae = Trainer.CreateModel(model, training.Seed, dev);
-            var history = ConsoleProgress.Run($"{name}", p => Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
-                new TrainingOptions(resuming && hasCheckpoint, p, ct, m => { AtomicFile.WriteText(configFile, configJson); p.Epoch(m, training.Epochs); })
-                { OnNotice = n => Console.Error.WriteLine($"vae: note: {n}"), FreshOptimizer = r.GetValue(freshOptimizer) }));
-            AtomicFile.WriteText(Path.Combine(dir, "history.json"), ConfigJson.Serialize(history));
+            var history = ConsoleProgress.Run($"{name}", p => run.Train(vae, new TrainingData(train.Images, test.Images),
+                new TrainingOptions(Progress: p, Cancellation: ct, OnEpoch: m => p.Epoch(m, training.Epochs))
+                { Placement = placement, OnNotice = n => Console.Error.WriteLine($"vae: note: {n}") }));
             ModelFigures.Loss([(training.Seed, history.Epochs)], Path.Combine(dir, "loss.png"), $"{name}: negative ELBO per epoch");
             Console.WriteLine(history.FinalTest is { } final
                 ? $"final test ({test.Count} images{(training.Binarization == Binarization.Dynamic ? $", binarised with seed {EvaluationSet.BinarizationSeed}" : "")}): total {final.Total:F4}, reconstruction {final.Reconstruction:F4}, KL {final.Kl:F4}; wrote {dir}"

@@ -110,7 +110,7 @@ internal static class DeviceCheck
         string dir = Path.Combine(scratch, $"doctor-{(device.type == DeviceType.CPU ? "cpu" : "cuda")}-{Environment.ProcessId}");
         try
         {
-            Checkpoint.Save(dir, model, optimizer, generator, training with { CheckpointDir = dir }, [new EpochMetrics(1, new LossSummary(0, 0, 0), null, 1, 1, 64)]);
+            Checkpoint.Save(dir, model, optimizer, generator, training, [new EpochMetrics(1, new LossSummary(0, 0, 0), null, 1, 1, 64)]);
             var saved = model.parameters().SelectMany(Host).ToArray();
             var (onCpu, _) = Checkpoint.LoadModel(dir, torch.CPU);
             using (onCpu)

@@ -112,7 +112,7 @@ internal static class ExplorerServer
             epochs = s.Facts.Epochs,
             test = s.Facts.Test,
             model = m,
-            training = s.Facts.Training with { CheckpointDir = null },
+            training = s.Facts.Training,
             metrics = s.Facts.MetricsFile is string f ? Path.GetFileName(f) : null,
             limits = new { maxBatch = ExplorerSession.MaxBatch, maxAbs = ExplorerSession.MaxAbs, maxSeed = ExplorerRequests.MaxSeed, sliders = s.LatentDim <= 32 },
         };

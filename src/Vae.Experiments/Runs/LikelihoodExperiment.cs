@@ -9,6 +9,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Vae.Core.Runtime;
 using Vae.Experiments.Terminal;
+using Vae.Core.Files;
 
 namespace Vae.Experiments.Runs;
 

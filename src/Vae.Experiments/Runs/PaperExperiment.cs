@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 using Vae.Core.Metrics;
 using Vae.Core.Runtime;
 using Vae.Experiments.Terminal;
+using Vae.Core.Files;
 
 namespace Vae.Experiments.Runs;
 
@@ -171,8 +172,9 @@ internal static class PaperExperiment
             if (progressFile is not null) AtomicFile.WriteText(progressFile, ConfigJson.Serialize(new PaperProgress(epoch.Epoch, lr, scores, curve)));
             afterEpochSaved?.Invoke(epoch.Epoch); // a test seam: a stop here is a Ctrl-C after the epoch's checkpoint
         }
-        ConsoleProgress.Run($"paper {name}", p => Trainer.Fit(model, training with { Epochs = (int)Math.Min(100_000, budget / train.Count + 1), CheckpointDir = checkpointDir },
-            new TrainingData(train.Images, null), new TrainingOptions(Resume: resumed is not null, Progress: p, Cancellation: ct, OnStep: Record, OnEpoch: Saved) { OnNotice = log }));
+        ConsoleProgress.Run($"paper {name}", p => Trainer.Fit(model, training with { Epochs = (int)Math.Min(100_000, budget / train.Count + 1) },
+            new TrainingData(train.Images, null), new TrainingOptions(Resume: resumed is not null, Progress: p, Cancellation: ct, OnStep: Record, OnEpoch: Saved)
+            { OnNotice = log, Placement = new Placement { CheckpointDir = checkpointDir } }));
         trained?.Invoke(model, training);
         var run = RunInfo.Capture(device);
         return new PaperRunMetrics(name, family.Label, latent, model.ParameterCount, lr, scores, budget, curve, curve[^1].Test, curve[^1].Train,

@@ -9,6 +9,7 @@ using Vae.Core.Training;
 using Vae.Experiments.Figures;
 using static TorchSharp.torch;
 using Vae.Core.Runtime;
+using Vae.Core.Files;
 
 namespace Vae.Experiments.Runs;
 

@@ -12,6 +12,7 @@ using Vae.Experiments.Figures;
 using static TorchSharp.torch;
 using Vae.Core.Runtime;
 using Vae.Experiments.Terminal;
+using Vae.Core.Files;
 
 namespace Vae.Experiments.Runs;
 
@@ -60,14 +61,11 @@ internal static class Reproducer
                     continue;
                 }
             }
-            var training = ConfigValidator.Validate(entry.Training with { Seed = seed, Epochs = epochs, CheckpointDir = SeedCheckpoint(o, entry, model, epochs, seed) });
-            var status = CheckpointStatus.Of(training.CheckpointDir!);
-            if (!o.Force && status.Condition == CheckpointCondition.Damaged) throw status.Error();
-            if (!o.Force && status.IsComplete) log($"{entry.Name}: seed {seed}: continuing the run in {training.CheckpointDir}");
-            if (o.Force && status.Condition == CheckpointCondition.Damaged) // retrain; the damaged folder is kept aside
-                log($"{entry.Name}: seed {seed}: moved the damaged checkpoint aside to {Checkpoint.MoveAside(training.CheckpointDir!)}");
-            else if (o.Force && Directory.Exists(training.CheckpointDir)) Directory.Delete(training.CheckpointDir, recursive: true); // retrain, do not resume
-            results.Add(TrainSeed(entry, model, training, train, test, device, log, ct));
+            var training = ConfigValidator.Validate(entry.Training with { Seed = seed, Epochs = epochs });
+            // The seed's run: resumed when its checkpoint is there; with --force, retrained with the old one moved aside.
+            using (var seedRun = TrainingRun.Open(new RunFolders(SeedCheckpoint(o, entry, model, epochs, seed)), model, training,
+                       o.Force ? ExistingCheckpoint.Restart : ExistingCheckpoint.Resume, notice: n => log($"{entry.Name}: seed {seed}: {n}")))
+                results.Add(TrainSeed(entry, seedRun, train, test, device, log, ct));
             AtomicFile.WriteText(seedFile, ConfigJson.Serialize(results[^1]));
         }
 
@@ -103,7 +101,7 @@ internal static class Reproducer
             epochs, entry.Training.BatchSize, entry.Training.Optimizer.ToString().ToLowerInvariant(), entry.Training.LearningRate,
             results.Select(r => r.Seed).ToList(), testAgg, trainAgg, entry.Reference,
             entry.Reference is null || o.Quick ? null : testAgg.Total - entry.Reference.Total, results, model,
-            entry.Training with { Epochs = epochs, Seed = 1, CheckpointDir = null }, o.Quick, train.Count, test.Count,
+            entry.Training with { Epochs = epochs, Seed = 1 }, o.Quick, train.Count, test.Count,
             run.Commit, results.Sum(r => r.WallSeconds),
             run.Device, run.Threads);
         AtomicFile.WriteText(Path.Combine(outDir, "metrics.json"), ConfigJson.Serialize(metrics));
@@ -125,20 +123,21 @@ internal static class Reproducer
         return (train.To(device), test.To(device));
     }
 
-    static SeedResult TrainSeed(Entry entry, ModelConfig model, TrainingConfig training, ImageDataset train, ImageDataset test, Device device, Action<string> log, CancellationToken ct)
+    static SeedResult TrainSeed(Entry entry, TrainingRun run, ImageDataset train, ImageDataset test, Device device, Action<string> log, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
-        var run = RunInfo.Capture(device);
-        using var vae = Trainer.CreateModel(model, training.Seed, device);
+        var info = RunInfo.Capture(device);
+        var training = run.Protocol;
+        using var vae = Trainer.CreateModel(run.Model, training.Seed, device);
         log($"{entry.Name}: seed {training.Seed}, {vae.ParameterCount:N0} parameters, {training.Epochs} epochs on {train.Count} images ({device})");
         var history = ConsoleProgress.Run($"{entry.Name} seed {training.Seed}", progress =>
-            Trainer.Fit(vae, training, new TrainingData(train.Images, test.Images),
-                new TrainingOptions(Resume: true, Progress: progress, Cancellation: ct, OnEpoch: m => progress.Epoch(m, training.Epochs)) { OnNotice = log }));
+            run.Train(vae, new TrainingData(train.Images, test.Images),
+                new TrainingOptions(Progress: progress, Cancellation: ct, OnEpoch: m => progress.Epoch(m, training.Epochs)) { OnNotice = log }));
         using var testSet = EvaluationSet.For(test.Images, training.Binarization);
         using var trainSet = EvaluationSet.For(train.Images, training.Binarization, EvaluationSet.BinarizationSeed + 1);
         var testMetrics = testSet.Score(vae);
         var trainMetrics = trainSet.Score(vae);
-        return new SeedResult(training.Seed, testMetrics, trainMetrics, history.Epochs, watch.Elapsed.TotalSeconds, run);
+        return new SeedResult(training.Seed, testMetrics, trainMetrics, history.Epochs, watch.Elapsed.TotalSeconds, info);
     }
 
     /// <summary>Whether a run checkpoint is the one behind a seed's recorded result: same model, same protocol, same epochs, same final history.</summary>
@@ -154,10 +153,24 @@ internal static class Reproducer
     static string SeedCheckpoint(ReproduceOptions o, Entry entry, ModelConfig model, int epochs, long seed) =>
         Path.Combine(o.RunsDir, entry.Name, ConfigKey(model, entry.Training with { Epochs = epochs }), $"seed-{seed}");
 
-    /// <summary>The first 12 hex digits of the SHA-256 of the configs' JSON (seed and checkpoint folder left out).</summary>
+    /// <summary>
+    /// The first 12 hex digits of the SHA-256 of the configs' JSON (seed left out). The protocol is hashed in the shape it
+    /// had when it still held its placement (reproduce's: device "auto", evalEvery 1, no checkpoint folder, after "seed"),
+    /// so runs started before the split keep their folders and resume.
+    /// </summary>
     internal static string ConfigKey(ModelConfig model, TrainingConfig training)
     {
-        string json = ConfigJson.Serialize(model) + "\n" + ConfigJson.Serialize(training with { Seed = 0, CheckpointDir = null });
+        var protocol = System.Text.Json.Nodes.JsonNode.Parse(ConfigJson.Serialize(training with { Seed = 0 }))!.AsObject();
+        var legacy = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in protocol)
+        {
+            legacy[key] = value?.DeepClone();
+            if (key != "seed") continue;
+            legacy["device"] = "auto";
+            legacy["evalEvery"] = 1;
+            legacy["checkpointDir"] = null;
+        }
+        string json = ConfigJson.Serialize(model) + "\n" + legacy.ToJsonString(ConfigJson.Options);
         return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..12].ToLowerInvariant();
     }
 

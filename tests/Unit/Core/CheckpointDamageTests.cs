@@ -42,7 +42,7 @@ public sealed class CheckpointDamageTests
     {
         using var images = Synthetic.Images(128, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 1, torch.CPU);
-        return Trainer.Fit(model, Synthetic.Fast(epochs, ckpt) with { EmaDecay = emaDecay }, new TrainingData(images, null), new TrainingOptions { Resume = resume });
+        return Trainer.Fit(model, Synthetic.Fast(epochs) with { EmaDecay = emaDecay }, new TrainingData(images, null), Synthetic.At(ckpt, new TrainingOptions { Resume = resume }));
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public sealed class CheckpointDamageTests
         using var images = Synthetic.Images(128, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 1, torch.CPU);
         var notices = new List<string>();
-        var history = Trainer.Fit(model, Synthetic.Fast(2, ckpt), new TrainingData(images, null), new TrainingOptions { Resume = true, OnNotice = notices.Add, FreshOptimizer = true });
+        var history = Trainer.Fit(model, Synthetic.Fast(2), new TrainingData(images, null), Synthetic.At(ckpt, new TrainingOptions { Resume = true, OnNotice = notices.Add, FreshOptimizer = true }));
         Assert.Equal(2, history.Epochs.Count);               // epoch 1 from the checkpoint, epoch 2 trained
         Assert.Equal([$"{ckpt}: optimizer.pt is missing; the optimizer starts fresh (--fresh-optimizer): its moment estimates start from zero, so the first steps differ from an uninterrupted run"], notices);
     }

@@ -177,7 +177,7 @@ public sealed class AveragedCheckpointRestoreTests
     {
         using var images = Synthetic.Images(128, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 1, torch.CPU);
-        return Trainer.Fit(model, Synthetic.Fast(epochs, ckpt) with { EmaDecay = emaDecay }, new TrainingData(images, null), new TrainingOptions { Resume = resume });
+        return Trainer.Fit(model, Synthetic.Fast(epochs) with { EmaDecay = emaDecay }, new TrainingData(images, null), Synthetic.At(ckpt, new TrainingOptions { Resume = resume }));
     }
 
     [Fact]

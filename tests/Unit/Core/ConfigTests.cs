@@ -48,8 +48,10 @@ public sealed class ConfigTests
         e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new TrainingConfig { EmaDecay = 1 }));
         Assert.Equal("EmaDecay", e.ParamName);
         Assert.StartsWith("EmaDecay must be in [0, 1), got 1", e.Message);
-        e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new TrainingConfig { Device = "tpu" }));
+        e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new Placement { Device = "tpu" }));
         Assert.StartsWith("Device must be one of auto, cpu, cuda, got 'tpu'", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ConfigValidator.Validate(new Placement { EvalEvery = 0 }));
+        Assert.Equal("EvalEvery", e.ParamName);
     }
 
     [Fact]

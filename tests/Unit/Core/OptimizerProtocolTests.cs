@@ -15,10 +15,10 @@ public sealed class OptimizerProtocolTests
         using var dir = new TempDir();
         using var images = Synthetic.Images(128, 4);
         var data = new TrainingData(images, null);
-        var config = Synthetic.Fast(1, dir.File("run")) with { LearningRate = 3e-3 };
-        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data);
+        var config = Synthetic.Fast(1) with { LearningRate = 3e-3 };
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data, Synthetic.At(dir.File("run")));
         // The same model trained with step size 0.5 elsewhere: its optimizer.pt is the "edited" file.
-        using (var other = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(other, config with { LearningRate = 0.5, CheckpointDir = dir.File("other") }, data);
+        using (var other = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(other, config with { LearningRate = 0.5 }, data, Synthetic.At(dir.File("other")));
         File.Copy(dir.File("other/optimizer.pt"), dir.File("run/optimizer.pt"), overwrite: true);
         File.Delete(dir.File("run/manifest.json")); // a legacy folder: the hash check would otherwise refuse the edit first
 
@@ -27,6 +27,7 @@ public sealed class OptimizerProtocolTests
         using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true)
         {
+            Placement = Synthetic.On(dir.File("run")),
             OnNotice = notices.Add,
             Trace = t => rates.Add(t.Optimizer.ParamGroups.Single().LearningRate),
         });
@@ -42,16 +43,16 @@ public sealed class OptimizerProtocolTests
         using var dir = new TempDir();
         using var images = Synthetic.Images(128, 4);
         var data = new TrainingData(images, null);
-        var config = Synthetic.Fast(1, dir.File("run"));
-        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data);
+        var config = Synthetic.Fast(1);
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data, Synthetic.At(dir.File("run")));
         // The same layers with 48 hidden units instead of 32: as many moment buffers, other shapes.
         var wider = Synthetic.SmallConv with { HiddenDim = 48 };
-        using (var other = Trainer.CreateModel(wider, 3, torch.CPU)) Trainer.Fit(other, config with { CheckpointDir = dir.File("other") }, data);
+        using (var other = Trainer.CreateModel(wider, 3, torch.CPU)) Trainer.Fit(other, config, data, Synthetic.At(dir.File("other")));
         File.Copy(dir.File("other/optimizer.pt"), dir.File("run/optimizer.pt"), overwrite: true);
         File.Delete(dir.File("run/manifest.json"));
 
         using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true)));
+        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true) { Placement = Synthetic.On(dir.File("run")) }));
         Assert.Matches(@"optimizer\.pt holds a moment buffer of shape \[48, \d+\] for parameter \d+ of shape \[32, \d+\]; the file is damaged or belongs to another model$", e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }
@@ -61,8 +62,8 @@ public sealed class OptimizerProtocolTests
     {
         using var dir = new TempDir();
         using var images = Synthetic.Images(128, 4);
-        var config = Synthetic.Fast(1, dir.File("run"));
-        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, new TrainingData(images, null));
+        var config = Synthetic.Fast(1);
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, new TrainingData(images, null), Synthetic.At(dir.File("run")));
         // Rewrite the torch.save archive with a 2 MB string in place of its pickle (the hostile case cost 2.5 GB unchecked).
         string pt = dir.File("run/optimizer.pt");
         using (var zip = System.IO.Compression.ZipFile.Open(pt, System.IO.Compression.ZipArchiveMode.Update))
@@ -77,7 +78,7 @@ public sealed class OptimizerProtocolTests
 
         using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, new TrainingData(images, null), new TrainingOptions(Resume: true)));
+        var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, new TrainingData(images, null), new TrainingOptions(Resume: true) { Placement = Synthetic.On(dir.File("run")) }));
         Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 64L << 20);
         Assert.Contains("data.pkl is 2,000,000 bytes", e.Message);
     }
@@ -102,8 +103,8 @@ public sealed class OptimizerProtocolTests
     static (string Run, TrainingData Data, TrainingConfig Config) FinishedRun(TempDir dir, Tensor images)
     {
         var data = new TrainingData(images, null);
-        var config = Synthetic.Fast(1, dir.File("run"));
-        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data);
+        var config = Synthetic.Fast(1);
+        using (var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU)) Trainer.Fit(model, config, data, Synthetic.At(dir.File("run")));
         File.Delete(dir.File("run/manifest.json"));
         return (dir.File("run"), data, config);
     }
@@ -123,7 +124,7 @@ public sealed class OptimizerProtocolTests
     static string ResumeError(string run, TrainingData data, TrainingConfig config)
     {
         using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        return Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true))).Message;
+        return Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(resumed, config with { Epochs = 2 }, data, new TrainingOptions(Resume: true) { Placement = Synthetic.On(run) })).Message;
     }
 
     [Fact]

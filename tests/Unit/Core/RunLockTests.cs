@@ -16,10 +16,10 @@ public sealed class RunLockTests
         string ckpt = dir.File("ckpt");
         using (Vae.Core.Checkpoints.RunLock.Acquire(ckpt))
         {
-            var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1, ckpt), new TrainingData(train, null)));
+            var e = Assert.Throws<Vae.Core.Checkpoints.CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, null), Synthetic.At(ckpt)));
             Assert.Contains($"is being written by process {Environment.ProcessId}", e.Message);
         }
-        Trainer.Fit(model, Synthetic.Fast(1, ckpt), new TrainingData(train, null)); // released
+        Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, null), Synthetic.At(ckpt)); // released
         Assert.True(Vae.Core.Checkpoints.Checkpoint.Exists(ckpt));
     }
 

@@ -13,8 +13,14 @@ internal static class Synthetic
 
     public static ModelConfig SmallConv => new() { LatentDim = 2, ConvChannels = [4, 8], HiddenDim = 32 };
 
-    public static TrainingConfig Fast(int epochs, string? checkpointDir = null) =>
-        new() { Epochs = epochs, BatchSize = 64, LearningRate = 3e-3, Seed = 3, Device = "cpu", CheckpointDir = checkpointDir };
+    public static TrainingConfig Fast(int epochs) => new() { Epochs = epochs, BatchSize = 64, LearningRate = 3e-3, Seed = 3 };
+
+    /// <summary>The placement of these tests: on the CPU, with the checkpoint in <paramref name="checkpointDir"/> (none when null).</summary>
+    public static Placement On(string? checkpointDir) => new() { Device = "cpu", CheckpointDir = checkpointDir };
+
+    /// <summary><paramref name="options"/> (or the defaults) placed on the CPU with the checkpoint in <paramref name="checkpointDir"/>.</summary>
+    public static Vae.Core.Training.TrainingOptions At(string? checkpointDir, Vae.Core.Training.TrainingOptions? options = null) =>
+        (options ?? new()) with { Placement = On(checkpointDir) };
 
     /// <summary>[n, 1, 28, 28] images: noisy copies of 4 fixed prototypes (the same for every call), sampled with seed <paramref name="seed"/>.</summary>
     public static Tensor Images(int n, long seed)

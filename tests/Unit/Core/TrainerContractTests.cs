@@ -19,7 +19,7 @@ public sealed class TrainerContractTests
     static TrainingHistory TrainInto(string ckpt, Tensor images, int epochs)
     {
         using var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        return Trainer.Fit(first, Synthetic.Fast(epochs, ckpt), new TrainingData(images, null));
+        return Trainer.Fit(first, Synthetic.Fast(epochs), new TrainingData(images, null), Synthetic.At(ckpt));
     }
 
     [Theory]
@@ -74,7 +74,7 @@ public sealed class TrainerContractTests
         TrainInto(dir.File("ckpt"), images, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         var counts = new List<long>();
-        var history = Trainer.Fit(model, Synthetic.Fast(3, dir.File("ckpt")), new TrainingData(images, null), new TrainingOptions { Resume = true, OnStep = counts.Add });
+        var history = Trainer.Fit(model, Synthetic.Fast(3), new TrainingData(images, null), Synthetic.At(dir.File("ckpt"), new TrainingOptions { Resume = true, OnStep = counts.Add }));
         Assert.Equal([100L, 200L, 300L], history.Epochs.Select(e => e.ExamplesSeen));
         Assert.Equal([164L, 200L, 264L, 300L], counts);
     }
@@ -87,7 +87,7 @@ public sealed class TrainerContractTests
         string ckpt = dir.File("ckpt");
         TrainInto(ckpt, images, 2);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1, ckpt), new TrainingData(images, null), new TrainingOptions { Resume = true }));
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(images, null), Synthetic.At(ckpt, new TrainingOptions { Resume = true })));
         Assert.Equal($"{ckpt}: the checkpoint has 2 epochs, more than the 1 asked for; ask for at least 2 or use another folder", e.Message);
     }
 
@@ -99,7 +99,7 @@ public sealed class TrainerContractTests
         string ckpt = dir.File("ckpt");
         TrainInto(ckpt, images, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(2, ckpt) with { BatchSize = 32 }, new TrainingData(images, null), new TrainingOptions { Resume = true }));
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(2) with { BatchSize = 32 }, new TrainingData(images, null), Synthetic.At(ckpt, new TrainingOptions { Resume = true })));
         Assert.StartsWith($"{ckpt}: the checkpoint was trained with another protocol (", e.Message);
         Assert.Contains("batchSize: 64 in the checkpoint, 32 asked for", e.Message);
         Assert.EndsWith("); resume with the same settings or use another folder", e.Message);
@@ -169,7 +169,7 @@ public sealed class TrainerContractTests
         var finished = TrainInto(ckpt, images, 2);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
         int steps = 0;
-        var history = Trainer.Fit(model, Synthetic.Fast(2, ckpt), new TrainingData(images, null), new TrainingOptions { Resume = true, OnStep = _ => steps++ });
+        var history = Trainer.Fit(model, Synthetic.Fast(2), new TrainingData(images, null), Synthetic.At(ckpt, new TrainingOptions { Resume = true, OnStep = _ => steps++ }));
         Assert.Equal(0, steps);
         Assert.Equal(finished.Epochs.Select(e => e.Train.Total), history.Epochs.Select(e => e.Train.Total));
     }
@@ -193,7 +193,7 @@ public sealed class TrainerContractTests
         using var images = Synthetic.Images(100, 6);
         using var test = Synthetic.Images(20, 7);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var history = Trainer.Fit(model, Synthetic.Fast(3) with { BatchSize = 10, ExampleBudget = 40, EvalEvery = 5 }, new TrainingData(images, test));
+        var history = Trainer.Fit(model, Synthetic.Fast(3) with { BatchSize = 10, ExampleBudget = 40 }, new TrainingData(images, test), new TrainingOptions { Placement = new() { EvalEvery = 5 } });
         Assert.Single(history.Epochs);
         Assert.Equal(40L, history.Epochs[0].ExamplesSeen);
         Assert.NotNull(history.Epochs[0].Test);

@@ -13,7 +13,7 @@ public sealed class TrainerJsonDamageTests
     {
         using var train = Synthetic.Images(64, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        Trainer.Fit(model, Synthetic.Fast(1, dir.File("ckpt")), new TrainingData(train, null));
+        Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, null), Synthetic.At(dir.File("ckpt")));
         File.Delete(dir.File("ckpt/manifest.json")); // as a committed checkpoint: the JSON itself is what is checked
         return dir.File("ckpt");
     }
@@ -47,7 +47,7 @@ public sealed class TrainerJsonDamageTests
         File.WriteAllText(path, root.ToJsonString());
         using var train = Synthetic.Images(64, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(2, ckpt), new TrainingData(train, null), new TrainingOptions(Resume: true)));
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(2), new TrainingData(train, null), Synthetic.At(ckpt, new TrainingOptions(Resume: true))));
         Assert.Contains("generatorState has 17 bytes, a generator state has", e.Message);
     }
 

@@ -80,12 +80,12 @@ public sealed class TrainerTests
         using var train = Synthetic.Images(256, 1);
         using var test = Synthetic.Images(64, 2);
         using var full = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var uninterrupted = Trainer.Fit(full, Synthetic.Fast(4, dir.File("a")), new TrainingData(train, test));
+        var uninterrupted = Trainer.Fit(full, Synthetic.Fast(4), new TrainingData(train, test), Synthetic.At(dir.File("a")));
 
         using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
-            Trainer.Fit(first, Synthetic.Fast(2, dir.File("b")), new TrainingData(train, test));
+            Trainer.Fit(first, Synthetic.Fast(2), new TrainingData(train, test), Synthetic.At(dir.File("b")));
         using var second = Trainer.CreateModel(Synthetic.SmallConv, 99, torch.CPU); // different init: the checkpoint must overwrite it
-        var resumed = Trainer.Fit(second, Synthetic.Fast(4, dir.File("b")), new TrainingData(train, test), new TrainingOptions(Resume: true));
+        var resumed = Trainer.Fit(second, Synthetic.Fast(4), new TrainingData(train, test), Synthetic.At(dir.File("b"), new TrainingOptions(Resume: true)));
 
         Assert.Equal(uninterrupted.Epochs.Select(e => (e.Train, e.Test)), resumed.Epochs.Select(e => (e.Train, e.Test)));
     }
@@ -96,12 +96,12 @@ public sealed class TrainerTests
         using var dir = new TempDir();
         using var train = Synthetic.Images(128, 1);
         using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
-            Trainer.Fit(first, Synthetic.Fast(2, dir.File("c")), new TrainingData(train, null));
+            Trainer.Fit(first, Synthetic.Fast(2), new TrainingData(train, null), Synthetic.At(dir.File("c")));
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var lr = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(3, dir.File("c")) with { LearningRate = 0.5 }, new TrainingData(train, null), new TrainingOptions(Resume: true)));
+        var lr = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(3) with { LearningRate = 0.5 }, new TrainingData(train, null), Synthetic.At(dir.File("c"), new TrainingOptions(Resume: true))));
         // Synthetic.Fast trains at 3e-3: the message names the one differing field and both values.
         Assert.Contains("trained with another protocol (learningRate: 0.003 in the checkpoint, 0.5 asked for)", lr.Message);
-        var fewer = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1, dir.File("c")), new TrainingData(train, null), new TrainingOptions(Resume: true)));
+        var fewer = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, null), Synthetic.At(dir.File("c"), new TrainingOptions(Resume: true))));
         Assert.Contains("has 2 epochs, more than the 1 asked for", fewer.Message);
     }
 
@@ -123,7 +123,7 @@ public sealed class TrainerTests
         using var train = Synthetic.Images(256, 1);
         using var test = Synthetic.Images(64, 2);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        Trainer.Fit(model, Synthetic.Fast(1, dir.File("ckpt")), new TrainingData(train, test));
+        Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, test), Synthetic.At(dir.File("ckpt")));
         var before = Evaluator.Evaluate(model, test, 500);
         var (loaded, state) = Checkpoint.LoadModel(dir.File("ckpt"), torch.CPU);
         using (loaded)
@@ -140,7 +140,7 @@ public sealed class TrainerTests
         using var dir = new TempDir();
         using var train = Synthetic.Images(128, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        Trainer.Fit(model, Synthetic.Fast(1, dir.File("ckpt")), new TrainingData(train, null));
+        Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, null), Synthetic.At(dir.File("ckpt")));
         // A crash between the two renames of Checkpoint.Save: DIR moved to DIR.old, a half-written DIR.tmp beside it.
         Directory.Move(dir.File("ckpt"), dir.File("ckpt.old"));
         Directory.CreateDirectory(dir.File("ckpt.tmp"));
@@ -156,7 +156,7 @@ public sealed class TrainerTests
         using var dir = new TempDir();
         using var train = Synthetic.Images(128, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        Trainer.Fit(model, Synthetic.Fast(1, dir.File("ckpt")), new TrainingData(train, null));
+        Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, null), Synthetic.At(dir.File("ckpt")));
         var other = Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(dir.File("ckpt"), torch.CPU, Synthetic.SmallConv with { LatentDim = 5 }));
         Assert.Contains("made for a different model (latentDim: 2 in the checkpoint, 5 asked for)", other.Message);
         File.WriteAllBytes(dir.File("ckpt/model.safetensors"), [1, 2, 3, 4, 5, 6, 7, 8, 9]);

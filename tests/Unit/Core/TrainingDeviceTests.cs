@@ -13,7 +13,7 @@ public sealed class TrainingDeviceTests
     {
         using var train = Synthetic.Images(64, 1);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, Synthetic.Fast(1) with { Device = "cuda" }, new TrainingData(train, null)));
+        var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, Synthetic.Fast(1), new TrainingData(train, null), new TrainingOptions { Placement = new() { Device = "cuda" } }));
         Assert.Equal("Device", e.ParamName);
         Assert.StartsWith("Device is 'cuda' but the training images are on cpu; move them with .to(Devices.Resolve(\"cuda\")) or set Device = \"auto\"", e.Message);
     }

@@ -13,7 +13,7 @@ public sealed class TrainingHistoryBookkeepingTests
         using var images = Synthetic.Images(200, 6);
         using var test = Synthetic.Images(40, 7);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var history = Trainer.Fit(model, Synthetic.Fast(3) with { EvalEvery = 2 }, new TrainingData(images, test));
+        var history = Trainer.Fit(model, Synthetic.Fast(3), new TrainingData(images, test), new TrainingOptions { Placement = new() { EvalEvery = 2 } });
 
         Assert.Equal([1, 2, 3], history.Epochs.Select(e => e.Epoch));
         Assert.Equal([200L, 400L, 600L], history.Epochs.Select(e => e.ExamplesSeen)); // 200 images per epoch, cumulative
@@ -32,7 +32,7 @@ public sealed class TrainingHistoryBookkeepingTests
         using var images = Synthetic.Images(200, 6);
         using var test = Synthetic.Images(40, 7);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var history = Trainer.Fit(model, Synthetic.Fast(10) with { EvalEvery = 5, ExampleBudget = 256 }, new TrainingData(images, test));
+        var history = Trainer.Fit(model, Synthetic.Fast(10) with { ExampleBudget = 256 }, new TrainingData(images, test), new TrainingOptions { Placement = new() { EvalEvery = 5 } });
 
         // Epoch 1 sees 200 examples (batches 64, 64, 64, 8); epoch 2 stops after its first batch of 64, the one that
         // reaches the budget of 256: 264 examples in all.

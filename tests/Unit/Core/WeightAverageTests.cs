@@ -92,7 +92,7 @@ public sealed class WeightAverageTests
         string ckpt = dir.File("ckpt");
         using var images = Synthetic.Images(100, 6);
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        Trainer.Fit(model, Synthetic.Fast(1, ckpt) with { EmaDecay = 0.9 }, new TrainingData(images, null));
+        Trainer.Fit(model, Synthetic.Fast(1) with { EmaDecay = 0.9 }, new TrainingData(images, null), Synthetic.At(ckpt));
         var (loaded, _) = Checkpoint.LoadModel(ckpt, torch.CPU);
         using (loaded) Assert.Equal(Synthetic.Weights(model), Synthetic.Weights(loaded));
 
@@ -112,13 +112,13 @@ public sealed class WeightAverageTests
         using var images = Synthetic.Images(100, 6);
         var config = Synthetic.Fast(3) with { EmaDecay = 0.9 };
         using var whole = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        Trainer.Fit(whole, config with { CheckpointDir = dir.File("whole") }, new TrainingData(images, null));
+        Trainer.Fit(whole, config, new TrainingData(images, null), Synthetic.At(dir.File("whole")));
 
         string ckpt = dir.File("resumed");
         using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
-            Trainer.Fit(first, config with { Epochs = 1, CheckpointDir = ckpt }, new TrainingData(images, null));
+            Trainer.Fit(first, config with { Epochs = 1 }, new TrainingData(images, null), Synthetic.At(ckpt));
         using var resumed = Trainer.CreateModel(Synthetic.SmallConv, 99, torch.CPU); // other initial weights: all must come from the checkpoint
-        Trainer.Fit(resumed, config with { CheckpointDir = ckpt }, new TrainingData(images, null), new TrainingOptions(Resume: true));
+        Trainer.Fit(resumed, config, new TrainingData(images, null), Synthetic.At(ckpt, new TrainingOptions(Resume: true)));
 
         Assert.Equal(Synthetic.Weights(whole), Synthetic.Weights(resumed));
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir.File("whole"), "training.safetensors")), File.ReadAllBytes(Path.Combine(ckpt, "training.safetensors")));
@@ -130,13 +130,13 @@ public sealed class WeightAverageTests
         using var dir = new TempDir();
         string ckpt = dir.File("ckpt");
         using var images = Synthetic.Images(64, 6);
-        var config = Synthetic.Fast(2, ckpt) with { EmaDecay = 0.9 };
+        var config = Synthetic.Fast(2) with { EmaDecay = 0.9 };
         using (var first = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU))
-            Trainer.Fit(first, config with { Epochs = 1 }, new TrainingData(images, null));
+            Trainer.Fit(first, config with { Epochs = 1 }, new TrainingData(images, null), Synthetic.At(ckpt));
         // What a committed checkpoint keeps: model.safetensors and trainer.json only.
         foreach (string name in new[] { "training.safetensors", "optimizer.pt", "manifest.json" }) File.Delete(Path.Combine(ckpt, name));
         using var model = Trainer.CreateModel(Synthetic.SmallConv, 3, torch.CPU);
-        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, config, new TrainingData(images, null), new TrainingOptions(Resume: true)));
+        var e = Assert.Throws<CheckpointException>(() => Trainer.Fit(model, config, new TrainingData(images, null), Synthetic.At(ckpt, new TrainingOptions(Resume: true))));
         Assert.Equal($"{ckpt}: training.safetensors is missing; a run that averages its weights resumes from its training weights, and this folder holds only the average (model.safetensors); train again in another folder", e.Message);
     }
 }

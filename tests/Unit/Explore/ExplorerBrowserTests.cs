@@ -81,7 +81,11 @@ public sealed class ExplorerBrowserTests
             Assert.True(await page.WaitFor("document.getElementById('sample-seed').textContent.includes('seed 42')"));
 
             // A screenshot that is not blank: many colours (the map's ten classes, grey images) and little of it white.
-            using var shot = Image.Load<Rgba32>(await page.Screenshot());
+            byte[] png = await page.Screenshot();
+            // VAE_EXPLORE_SCREENSHOT=docs/explore.png (relative to the repository) writes this screenshot for the README.
+            if (Environment.GetEnvironmentVariable("VAE_EXPLORE_SCREENSHOT") is { Length: > 0 } keep)
+                File.WriteAllBytes(Path.Combine(Vae.Tests.Unit.Cli.CliRunner.RepoRoot(), keep), png);
+            using var shot = Image.Load<Rgba32>(png);
             var colours = new HashSet<Rgba32>();
             long light = 0;
             shot.ProcessPixelRows(rows =>
