@@ -68,4 +68,23 @@ public sealed class LayerPlanTests
         Assert.Equal(64L * 32 * 16 * 7 * 7, byName["decoder.deconvs.0"].Macs);    // in·out·k²·H_in·W_in
         Assert.Equal(16L * 1 * 32 + 1, byName["decoder.deconvs.1"].Parameters);   // k²·in·out + out
     }
+
+    [Fact]
+    public void The_paper_mlp_plan_reads_and_writes_784_pixels_and_learned_variance_adds_one_parameter_per_pixel()
+    {
+        var byName = LayerPlan.Of(ModelConfig.PaperMlp(20)).ToDictionary(l => l.Name); // 500 tanh units, 28×28×1 (Kingma and Welling 2013, App. C)
+        Assert.Equal((784L, 500L), (byName["encoder.hidden"].In, byName["encoder.hidden"].Out));
+        Assert.Equal((500L, 784L), (byName["decoder.output"].In, byName["decoder.output"].Out));
+        Assert.Equal(784L * 500, byName["encoder.hidden"].Macs); // a dense layer: in·out
+        var bernoulli = new ModelConfig();
+        Assert.Equal(28L * 28, LayerPlan.ParameterCount(bernoulli with { Likelihood = Likelihood.GaussianLearnedVariance }) - LayerPlan.ParameterCount(bernoulli));
+    }
+
+    [Fact]
+    public void The_forward_cost_is_the_sum_over_the_layers_worked_by_hand_for_a_small_model()
+    {
+        // Channels [4], 28×28, hidden 8, latent 2: conv 4·1·16·14·14 = 12,544; hidden 784·8 = 6,272; μ and log σ² 8·2 each;
+        // decoder hidden 2·8 = 16; projection 8·784 = 6,272; transposed conv 4·1·16·14·14 = 12,544: 37,680 in all.
+        Assert.Equal(37_680L, LayerPlan.ForwardMacs(new ModelConfig { ConvChannels = [4], HiddenDim = 8, LatentDim = 2 }));
+    }
 }

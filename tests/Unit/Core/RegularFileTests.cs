@@ -22,6 +22,7 @@ public sealed class RegularFileTests
         string path = dir.File("f");
         File.WriteAllBytes(path, new byte[Bound]);
         Assert.Null(Problem(path));
+        Assert.Equal(Bound, RegularFile.ReadAllBytes(path, Bound, "a test file", p => new IOException(p)).Length); // exactly the bound opens too
         File.WriteAllBytes(path, new byte[Bound + 1]);
         Assert.Equal("is 101 bytes, more than the 100 a test file can hold", Problem(path));
         var e = Assert.Throws<IOException>(() => RegularFile.ReadAllBytes(path, Bound, "a test file", p => new IOException(p)));
@@ -106,5 +107,15 @@ public sealed class RegularFileTests
         var parts = stat.StandardOutput.ReadToEnd().Split(' ', StringSplitOptions.TrimEntries).Select(ulong.Parse).ToArray();
         stat.WaitForExit();
         return (parts[0], parts[1], parts[2]);
+    }
+
+    [Fact]
+    public void A_folder_is_a_folder_and_anything_else_is_named()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("file"), "x");
+        Assert.Null(RegularFile.FolderProblem(dir.Path));
+        Assert.Equal("is not a folder", RegularFile.FolderProblem(dir.File("file")));
+        Assert.Equal("does not exist", RegularFile.FolderProblem(dir.File("nothing")));
     }
 }

@@ -130,4 +130,65 @@ public sealed class TrainingRunTests
         Assert.Empty(Directory.GetFiles(dir.Path, "*.json"));
         Assert.False(File.Exists(Path.Combine(ckpt, "config.json")));
     }
+
+    [Fact]
+    public void An_invalid_model_or_protocol_is_refused_before_the_folder_is_claimed()
+    {
+        using var dir = new TempDir();
+        string folder = dir.File("run");
+        Assert.Throws<ArgumentException>(() => TrainingRun.Open(RunFolders.In(folder), Synthetic.SmallConv with { LatentDim = 0 }, Protocol, ExistingCheckpoint.Refuse));
+        Assert.Throws<ArgumentException>(() => TrainingRun.Open(RunFolders.In(folder), Synthetic.SmallConv, Protocol with { BatchSize = 0 }, ExistingCheckpoint.Refuse));
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path)); // no lock file, no folder
+    }
+
+    [Fact]
+    public void A_damaged_checkpoint_is_refused_by_a_resume_and_moved_aside_by_a_restart_saying_it_was_damaged()
+    {
+        using var dir = new TempDir();
+        string folder = Finished(dir), ckpt = Path.Combine(folder, "checkpoint");
+        byte[] weights = File.ReadAllBytes(Path.Combine(ckpt, "model.safetensors"));
+        weights[^1] ^= 1;
+        File.WriteAllBytes(Path.Combine(ckpt, "model.safetensors"), weights);
+        var before = FileFixtures.Snapshot(dir.Path);
+        var e = Assert.Throws<CheckpointException>(() => TrainingRun.Open(RunFolders.In(folder), Synthetic.SmallConv, Protocol, ExistingCheckpoint.Resume));
+        Assert.Contains("the checkpoint is damaged", e.Message);
+        Assert.Equal(before, FileFixtures.Snapshot(dir.Path));
+        var notices = new List<string>();
+        using (TrainingRun.Open(RunFolders.In(folder), Synthetic.SmallConv, Protocol, ExistingCheckpoint.Restart, notice: notices.Add)) { }
+        Assert.StartsWith($"moved the damaged checkpoint aside to {ckpt}.aside-", Assert.Single(notices));
+    }
+
+    [Fact]
+    public void Config_json_is_there_before_the_first_step_of_a_new_run_and_a_resume_rewrites_it_only_after_its_first_epoch()
+    {
+        using var dir = new TempDir();
+        string folder = dir.File("run"), config = Path.Combine(folder, "config.json");
+        using var images = Synthetic.Images(64, 1);
+        var seenAtFirstStep = new List<string?>();
+        var epochs = new List<int>();
+        TrainingOptions Watching()
+        {
+            bool first = true; // config.json as the first step of this Train call finds it
+            return new()
+            {
+                Placement = new() { Device = "cpu" },
+                OnEpoch = m => epochs.Add(m.Epoch),
+                Trace = t => { if (first) seenAtFirstStep.Add(File.Exists(config) ? File.ReadAllText(config) : null); first = false; },
+            };
+        }
+        using (var run = TrainingRun.Open(RunFolders.In(folder), Synthetic.SmallConv, Protocol, ExistingCheckpoint.Refuse))
+        using (var model = Trainer.CreateModel(run.Model, Protocol.Seed, torch.CPU))
+            run.Train(model, new TrainingData(images, null), Watching());
+        Assert.NotNull(Assert.Single(seenAtFirstStep)); // written before training began
+        Assert.Equal([1], epochs);             // the caller's epoch callback still runs
+
+        File.WriteAllText(config, "from before the resume");
+        seenAtFirstStep.Clear();
+        using (var run = TrainingRun.Open(RunFolders.In(folder), Synthetic.SmallConv, Protocol with { Epochs = 2 }, ExistingCheckpoint.Resume))
+        using (var model = Trainer.CreateModel(run.Model, Protocol.Seed, torch.CPU))
+            run.Train(model, new TrainingData(images, null), Watching());
+        Assert.Equal("from before the resume", seenAtFirstStep.Single()); // the checkpoint had not yet accepted the settings
+        Assert.Contains("\"epochs\": 2", File.ReadAllText(config));          // after the epoch, the run's own config
+        Assert.Equal([1, 2], epochs);
+    }
 }
