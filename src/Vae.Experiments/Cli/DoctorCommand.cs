@@ -21,7 +21,9 @@ internal static class DoctorCommand
             var inv = CultureInfo.InvariantCulture;
             var dev = Devices.Resolve(r.GetValue(device)!);
             string scratch = Path.GetTempPath();
-            Console.Error.WriteLine($"doctor: running the path on {dev.type.ToString().ToLowerInvariant()} and on the cpu");
+            Console.Error.WriteLine(dev.type == DeviceType.CPU
+                ? "doctor: running the path on the CPU twice (the device asked for is the CPU itself)"
+                : $"doctor: running the path on {dev.type.ToString().ToLowerInvariant()} and on the CPU");
             var onDevice = DeviceCheck.Run(dev, scratch);
             var onCpu = DeviceCheck.Run(torch.CPU, scratch);
             foreach (var fact in SetupFacts.Collect()) Console.WriteLine($"{fact.Name,-22} {fact.Value}");

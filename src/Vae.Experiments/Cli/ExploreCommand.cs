@@ -26,7 +26,7 @@ internal static class ExploreCommand
             if (!IPAddress.TryParse(r.GetValue(host) == "localhost" ? "127.0.0.1" : r.GetValue(host), out var address))
                 throw new ArgumentException($"--host must be an IP address such as 127.0.0.1 or 0.0.0.0, got '{r.GetValue(host)}'");
             var dev = Devices.Resolve(r.GetValue(device)!);
-            string dir = r.GetValue(checkpoint)!;
+            string dir = Options.CheckpointIn(r.GetValue(checkpoint)!);
             using var session = ExplorerHost.Load(dir, r.GetValue(dataDir), dev, Console.Error.WriteLine);   // one line and exit 1 before any server starts
             if (!IPAddress.IsLoopback(address))
                 Console.Error.WriteLine($"vae: warning: serving on {address}: anyone who can reach this machine can use the explorer (it decodes on this machine's {(dev.type == TorchSharp.DeviceType.CUDA ? "GPU" : "CPU")})");

@@ -31,7 +31,7 @@ internal static class ModelCommands
         cmd.SetAction((r, ct) =>
         {
             var dev = Devices.Resolve(r.GetValue(device)!);
-            var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
+            var (vae, state) = Checkpoint.LoadModel(Options.CheckpointIn(r.GetValue(checkpoint)!), dev);
             using (vae)
             {
                 using var testFull = TestSplit(state, r.GetValue(dataDir), torch.CPU, Console.Error.WriteLine);
@@ -74,7 +74,7 @@ internal static class ModelCommands
         cmd.SetAction(r =>
         {
             var dev = Devices.Resolve(r.GetValue(device)!);
-            var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
+            var (vae, state) = Checkpoint.LoadModel(Options.CheckpointIn(r.GetValue(checkpoint)!), dev);
             using (vae)
             {
                 using var test = TestSplit(state, r.GetValue(dataDir), dev, Console.Error.WriteLine);
@@ -96,7 +96,7 @@ internal static class ModelCommands
         cmd.SetAction(r =>
         {
             var dev = Devices.Resolve(r.GetValue(device)!);
-            var (vae, _) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
+            var (vae, _) = Checkpoint.LoadModel(Options.CheckpointIn(r.GetValue(checkpoint)!), dev);
             using (vae) ModelFigures.Manifold(vae, r.GetValue(outFile)!, dev, r.GetValue(side));
             Console.WriteLine($"wrote {r.GetValue(outFile)}");
             return 0;
@@ -116,7 +116,7 @@ internal static class ModelCommands
         cmd.SetAction(r =>
         {
             var dev = Devices.Resolve(r.GetValue(device)!);
-            var (vae, state) = Checkpoint.LoadModel(r.GetValue(checkpoint)!, dev);
+            var (vae, state) = Checkpoint.LoadModel(Options.CheckpointIn(r.GetValue(checkpoint)!), dev);
             using (vae)
             {
                 using var test = name == "sample"

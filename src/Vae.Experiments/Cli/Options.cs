@@ -76,9 +76,21 @@ internal static class Options
 
     public static Option<string> Checkpoint() => new("--checkpoint")
     {
-        Description = "Checkpoint folder (holding model.safetensors and trainer.json).",
+        Description = "Checkpoint folder (holding model.safetensors and trainer.json), or a run folder holding checkpoint/ (train's --out, results/ENTRY).",
         Required = true,
     };
+
+    /// <summary>
+    /// The checkpoint folder <paramref name="given"/> names: the folder itself, or, for a run folder (train's --out, a
+    /// results entry) that is no checkpoint but holds <c>checkpoint/</c>, that one, said on stderr.
+    /// </summary>
+    public static string CheckpointIn(string given)
+    {
+        string inner = Path.Combine(given, "checkpoint");
+        if (Vae.Core.Checkpoints.CheckpointStatus.Of(given).IsComplete || !Directory.Exists(inner)) return given;
+        Console.Error.WriteLine($"using the checkpoint in {inner}");
+        return inner;
+    }
 
     public static Option<string> Out(string description, bool required = true) => new("--out") { Description = description, Required = required };
 

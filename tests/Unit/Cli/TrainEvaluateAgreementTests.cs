@@ -36,3 +36,22 @@ public sealed partial class TrainEvaluateAgreementTests
     [GeneratedRegex(@"^mnist test \((?<n>\d+) images\): (?<terms>total [0-9.]+, reconstruction [0-9.]+, KL [0-9.]+)$", RegexOptions.Multiline)]
     private static partial Regex EvaluateLine();
 }
+
+/// <summary>--checkpoint given one folder too high (a run folder) uses the checkpoint inside it and says so.</summary>
+[Collection("console")]
+public sealed class RunFolderCheckpointTests
+{
+    [Fact]
+    public void Evaluate_of_a_run_folder_uses_its_checkpoint_folder_says_which_and_gives_the_same_number()
+    {
+        string run = Path.Combine(CliRunner.RepoRoot(), "results", "mnist-z2-warmup");
+        var (code, viaRun, err) = CliRunner.Run("evaluate", "--checkpoint", run, "--limit", "50", "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains($"using the checkpoint in {Path.Combine(run, "checkpoint")}", err);
+        var (code2, direct, err2) = CliRunner.Run("evaluate", "--checkpoint", Path.Combine(run, "checkpoint"), "--limit", "50", "--device", "cpu");
+        Assert.True(code2 == 0, err2);
+        Assert.DoesNotContain("using the checkpoint in", err2);
+        Assert.Equal(direct, viaRun);
+        Assert.Contains("mnist test (50 images): total ", direct);
+    }
+}
